@@ -1,0 +1,31 @@
+# The two commands of the README: `make demo` and `make test`. Both install what they need.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STORE ?= data
+
+.PHONY: install demo test chromium clean
+
+install: $(VENV)/.installed chromium
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Debian's Chromium for the pages that need JavaScript (scrapy-playwright cannot download a browser here)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+demo: install
+	$(BIN)/nianbao crawl chongqing_districts --offline --store $(STORE)
+
+test: install
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) *.egg-info

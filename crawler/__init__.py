@@ -1,0 +1,1 @@
+"""What all nianbao spiders share: settings, items, the portal registry, URL rules."""

@@ -1,0 +1,86 @@
+"""The small typed items through which crawling, reading and keeping meet.
+
+Spiders yield `ReportPage`, `Attachment` and `CrawlFailure`; the extraction pipeline turns a
+`ReportPage` into a `Document`; the archive only ever adds a `WarcRef` to say where the raw
+exchange is stored. Nothing else crosses those boundaries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class WarcRef:
+    """Where the raw HTTP exchange behind an item is stored."""
+
+    filename: str
+    offset: int
+    record_id: str
+    captured_at: str  # the WARC-Date of the response record (ISO 8601, UTC)
+
+
+@dataclass
+class ReportPage:
+    """A detail page found in a report column: the candidate for one document."""
+
+    url: str  # as fetched
+    canonical_url: str  # identity of the document (`_wap`, query and `www.` removed)
+    portal: str  # Portal.name, e.g. "合川区"
+    portal_code: str | None  # administrative division code of the portal
+    html: str  # decoded by Scrapy's encoding rules (header, BOM, meta, detection)
+    listed_title: str = ""  # the link text that led here, if any
+    column_url: str = ""  # the list page that linked to it
+    attachment_urls: list[str] = field(default_factory=list)
+    capture: WarcRef | None = None
+
+
+@dataclass
+class Attachment:
+    """A file attached to a report page (PDF, DOC, XLS …)."""
+
+    url: str
+    canonical_url: str
+    parent_url: str
+    portal: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    capture: WarcRef | None = None
+
+
+@dataclass
+class CrawlFailure:
+    """A request that did not give a usable response, kept so nothing is lost silently."""
+
+    url: str
+    portal: str
+    reason: str  # short and stable, e.g. "dns", "connection refused", "http 404"
+    action: str  # what was done about it, e.g. "gave up after retries"
+    kind: str = ""  # what the request was for: home, navigation, list, report, attachment
+
+
+@dataclass
+class Document:
+    """One annual report as it goes into the corpus (a line of `documents.jsonl`)."""
+
+    doc_id: str
+    url: str
+    canonical_url: str
+    portal: str
+    portal_code: str | None
+    title: str
+    issuer: str
+    region: str
+    admin_level: str
+    report_year: int | None
+    publish_date: str | None
+    form: str | None
+    text: str
+    tables: list = field(default_factory=list)
+    attachments: list = field(default_factory=list)
+    captured_at: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    warc_record_id: str | None = None
