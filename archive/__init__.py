@@ -1,0 +1,1 @@
+"""How to keep what was crawled: WARC capture, snapshots, the store."""

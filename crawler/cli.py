@@ -1,0 +1,154 @@
+"""The `nianbao` command: crawl (live or against the offline portal), serve the portal, extract a page."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+# Same as the live defaults in crawler/settings.py, but for a server on this machine that
+# wants no politeness: these are the only differences between a live and an offline crawl.
+OFFLINE_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "DOWNLOAD_TIMEOUT": 15,
+    "RETRY_TIMES": 1,
+}
+
+
+def parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise SystemExit(f"nianbao: {what} must be NAME=VALUE, got {pair!r}")
+        key, value = pair.split("=", 1)
+        out[key] = value
+    return out
+
+
+def crawl(args) -> int:
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    from archive.snapshot import Snapshot, new_snapshot_id
+    from crawler.summary import format_summary
+
+    settings = get_project_settings()
+    spider_args = parse_pairs(args.a, "-a")
+    settings.setdict(parse_pairs(args.s, "-s"), priority="cmdline")
+    if args.store:
+        settings.set("NIANBAO_STORE", args.store, priority="cmdline")
+    if args.jobdir:
+        settings.set("JOBDIR", args.jobdir, priority="cmdline")
+    snapshot_id = settings.get("NIANBAO_SNAPSHOT_ID") or new_snapshot_id()
+    settings.set("NIANBAO_SNAPSHOT_ID", snapshot_id, priority="cmdline")
+
+    portal = None
+    if args.offline:
+        from replica.server import OfflinePortal
+
+        portal = OfflinePortal().start()
+        settings.setdict(OFFLINE_SETTINGS, priority="cmdline")
+        settings.set("NIANBAO_PROXY", portal.proxy_url, priority="cmdline")
+        if "districts" not in spider_args:
+            served = portal.replica.portals + portal.replica.dead
+            spider_args["districts"] = ",".join(p.name for p in served)
+        print(f"offline portal on {portal.proxy_url}: {len(portal.replica.portals)} portals, "
+              f"{len(portal.replica.expected_reports())} reports", file=sys.stderr)
+    started = time.monotonic()
+    try:
+        process = CrawlerProcess(settings)
+        process.crawl(args.spider, **spider_args)
+        process.start()
+    finally:
+        if portal:
+            portal.stop()
+    snapshot = Snapshot.create(settings.get("NIANBAO_STORE"), snapshot_id)
+    summary_file = snapshot.crawl_dir / "summary.json"
+    if not summary_file.exists():
+        print(f"nianbao: the crawl ended without a summary (see the log above); snapshot {snapshot.root}", file=sys.stderr)
+        return 1
+    summary = json.loads(summary_file.read_text("utf-8"))
+    print(format_summary(summary))
+    print(f"took {time.monotonic() - started:.1f} s; snapshot in {snapshot.root}")
+    if summary["finish_reason"] != "finished":
+        return 1
+    if summary["portals"] and all(r["failures"] and not r["list_pages"] for r in summary["portals"].values()):
+        print("nianbao: no portal answered (is there a network?)", file=sys.stderr)
+        return 2
+    return 0
+
+
+def serve(args) -> int:
+    from replica.server import OfflinePortal
+
+    portal = OfflinePortal(args.host, args.port).start()
+    replica = portal.replica
+    print(f"offline portal listening on {portal.proxy_url} (use it as an HTTP proxy)")
+    for p in replica.portals:
+        print(f"  {p.name:<8} {p.root_url}")
+    for p in replica.dead:
+        print(f"  {p.name:<8} {p.root_url}  (does not answer)")
+    print(f"crawl it with: scrapy crawl chongqing_districts -s NIANBAO_PROXY={portal.proxy_url} "
+          f"-s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=False -a districts={','.join(p.name for p in replica.portals)}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        portal.stop()
+    return 0
+
+
+def extract(args) -> int:
+    from pipelines.extraction import read_page
+
+    raw = Path(args.page).read_bytes()
+    html = decode_html(raw)
+    print(json.dumps({"url": args.url or "", **read_page(html, args.url or "").to_dict()}, ensure_ascii=False, indent=1))
+    return 0
+
+
+def decode_html(raw: bytes) -> str:
+    """A saved page's text by the same rules Scrapy applies: BOM, <meta charset>, detection."""
+    from w3lib.encoding import html_to_unicode
+
+    return html_to_unicode(None, raw)[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nianbao", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("crawl", help="run a spider into a new snapshot")
+    p.add_argument("spider", help="e.g. chongqing_districts")
+    p.add_argument("--offline", action="store_true", help="crawl the bundled offline portal instead of the web")
+    p.add_argument("--store", help="store URI (a path or file://…); default $NIANBAO_STORE or ./data")
+    p.add_argument("--jobdir", help="Scrapy job directory, to pause and resume a crawl")
+    p.add_argument("-a", action="append", metavar="NAME=VALUE", help="spider argument, e.g. districts=合川区,大渡口区")
+    p.add_argument("-s", action="append", metavar="NAME=VALUE", help="Scrapy setting")
+    p.set_defaults(run=crawl)
+
+    p = sub.add_parser("portal", help="the offline portal")
+    psub = p.add_subparsers(dest="action", required=True)
+    ps = psub.add_parser("serve", help="serve the offline portal until interrupted")
+    ps.add_argument("--host", default="127.0.0.1")
+    ps.add_argument("--port", type=int, default=8733)
+    ps.set_defaults(run=serve)
+
+    p = sub.add_parser("extract", help="read one saved report page and print the document as JSON")
+    p.add_argument("page", help="an HTML file")
+    p.add_argument("--url", help="the page's URL (resolves attachment links)")
+    p.set_defaults(run=extract)
+
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""CrawlSummary: per-portal counts of a crawl, logged at the end and kept in the snapshot.
+
+Hooked on signals only, so it sees what the crawl did without taking part in it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter, defaultdict
+
+from scrapy import signals
+
+from archive.snapshot import Snapshot
+from crawler.items import Attachment, CrawlFailure, Document
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = ("columns", "list_pages", "reports", "not_reports", "attachments", "failures")
+
+
+class CrawlSummary:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.counts: dict[str, Counter] = defaultdict(Counter)
+        self.failure_reasons: dict[str, Counter] = defaultdict(Counter)
+        self.documents: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls(crawler)
+        crawler.signals.connect(ext.response_received, signal=signals.response_received)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def response_received(self, response, request, spider):
+        if request.meta.get("kind") == "list":
+            portal = self.counts[request.meta.get("portal", "")]
+            portal["list_pages"] += 1
+            if request.meta.get("page") == 0:
+                portal["columns"] += 1
+
+    def item_scraped(self, item, response, spider):
+        if isinstance(item, Document):
+            if item.doc_id not in self.documents:
+                self.documents.add(item.doc_id)
+                self.counts[item.portal]["reports"] += 1
+        elif isinstance(item, Attachment):
+            self.counts[item.portal]["attachments"] += 1
+        elif isinstance(item, CrawlFailure):
+            self.counts[item.portal]["failures"] += 1
+            self.failure_reasons[item.portal][item.reason] += 1
+
+    def item_dropped(self, item, response, exception, spider):
+        portal = getattr(item, "portal", "")
+        self.counts[portal]["not_reports"] += 1
+
+    def spider_closed(self, spider, reason):
+        portals = list(getattr(spider, "portals", {})) or sorted(self.counts)
+        rows = {
+            name: {col: self.counts[name][col] for col in COLUMNS}
+            | {"failure_reasons": dict(self.failure_reasons[name])}
+            for name in portals
+        }
+        snapshot = Snapshot.from_crawler(self.crawler)
+        summary = {
+            "snapshot_id": snapshot.id,
+            "spider": spider.name,
+            "finish_reason": reason,
+            "totals": {col: sum(r[col] for r in rows.values()) for col in COLUMNS},
+            "portals": rows,
+        }
+        (snapshot.crawl_dir / "summary.json").write_text(
+            json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in self.crawler.stats.get_stats().items()}
+        (snapshot.crawl_dir / "stats.json").write_text(json.dumps(stats, indent=1, default=str), encoding="utf-8")
+        logger.info("crawl summary\n%s", format_summary(summary))
+
+
+def format_summary(summary: dict) -> str:
+    """A table a person reads at the end of a crawl."""
+    header = f"{'portal':<14}" + "".join(f"{c:>13}" for c in COLUMNS) + "  failures by reason"
+    lines = [header, "-" * len(header)]
+    for name, row in summary["portals"].items():
+        reasons = ", ".join(f"{r} ×{n}" for r, n in row["failure_reasons"].items())
+        lines.append(f"{name:<14}" + "".join(f"{row[c]:>13}" for c in COLUMNS) + ("  " + reasons if reasons else ""))
+    lines.append("-" * len(header))
+    lines.append(f"{'total':<14}" + "".join(f"{summary['totals'][c]:>13}" for c in COLUMNS))
+    lines.append(f"snapshot {summary['snapshot_id']} ({summary['finish_reason']})")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Item pipelines: read report pages into documents and write the corpus."""

@@ -1,0 +1,63 @@
+"""CorpusWriterPipeline: documents, attachments and failures into the snapshot's folders.
+
+`corpus/documents.jsonl` gets one line per document (a `_wap` copy or a second host spelling of
+the same report is written once), `corpus/text/<doc_id>.txt` its clean text,
+`corpus/attachments.jsonl` the attachments, `crawl/failures.jsonl` what could not be fetched.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from archive.snapshot import Snapshot
+from crawler.items import Attachment, CrawlFailure, Document
+
+
+class JsonLines:
+    def __init__(self, path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = open(path, "a", encoding="utf-8")
+
+    def write(self, record: dict) -> None:
+        self.file.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
+        self.file.flush()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class CorpusWriterPipeline:
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+        self.text_dir = snapshot.corpus_dir / "text"
+        self.seen: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(Snapshot.from_crawler(crawler))
+
+    def open_spider(self):
+        self.text_dir.mkdir(parents=True, exist_ok=True)
+        self.documents = JsonLines(self.snapshot.corpus_dir / "documents.jsonl")
+        self.attachments = JsonLines(self.snapshot.corpus_dir / "attachments.jsonl")
+        self.failures = JsonLines(self.snapshot.crawl_dir / "failures.jsonl")
+
+    def close_spider(self):
+        for out in (self.documents, self.attachments, self.failures):
+            out.close()
+
+    def process_item(self, item):
+        if isinstance(item, Document):
+            if item.doc_id in self.seen:
+                return item
+            self.seen.add(item.doc_id)
+            (self.text_dir / f"{item.doc_id}.txt").write_text(item.text, encoding="utf-8")
+            self.documents.write(asdict(item))
+        elif isinstance(item, Attachment):
+            record = asdict(item)
+            record["capture"] = record["capture"] and record["capture"]["filename"]
+            self.attachments.write(record)
+        elif isinstance(item, CrawlFailure):
+            self.failures.write(asdict(item))
+        return item

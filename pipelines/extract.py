@@ -1,0 +1,65 @@
+"""ExtractionPipeline: a `ReportPage` becomes a `Document`, or is dropped as not a report.
+
+The reading itself is `pipelines.extraction.read_page`, the same code path as `nianbao extract`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from scrapy.exceptions import DropItem
+
+from crawler.items import CrawlFailure, Document, ReportPage
+from pipelines.extraction import is_annual_report, read_page
+
+logger = logging.getLogger(__name__)
+
+
+def doc_id_for(canonical_url: str) -> str:
+    """Stable across snapshots: derived from the canonical URL only."""
+    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:16]
+
+
+class NotAReport(DropItem):
+    """A page of a report column that is not an annual report (指南, 通知, a letter …)."""
+
+
+def to_document(page: ReportPage) -> Document:
+    extracted = read_page(page.html, page.url, region_hint=page.portal)
+    capture = page.capture
+    return Document(
+        doc_id=doc_id_for(page.canonical_url),
+        url=page.url,
+        canonical_url=page.canonical_url,
+        portal=page.portal,
+        portal_code=page.portal_code,
+        title=extracted.title,
+        issuer=extracted.issuer,
+        region=extracted.region,
+        admin_level=extracted.admin_level,
+        report_year=extracted.report_year,
+        publish_date=extracted.publish_date,
+        form=extracted.form,
+        text=extracted.text,
+        tables=extracted.tables,
+        attachments=extracted.attachments,
+        captured_at=capture.captured_at if capture else None,
+        warc_file=capture.filename if capture else None,
+        warc_offset=capture.offset if capture else None,
+        warc_record_id=capture.record_id if capture else None,
+    )
+
+
+class ExtractionPipeline:
+    def process_item(self, item):
+        if not isinstance(item, ReportPage):
+            return item
+        try:
+            document = to_document(item)
+        except Exception as exc:  # one unreadable page must not stop the crawl
+            logger.exception("extraction failed for %s", item.url)
+            return CrawlFailure(item.url, item.portal, f"extraction failed: {exc!r}"[:200], "page kept in the WARC", "report")
+        if not (is_annual_report(document.title) or (not document.title and is_annual_report(item.listed_title))):
+            raise NotAReport(f"not an annual report: {document.title or item.listed_title!r} ({item.url})")
+        return document

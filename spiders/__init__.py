@@ -1,0 +1,1 @@
+"""One module per group of portals. Spiders only crawl: reading and keeping live elsewhere."""
