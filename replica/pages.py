@@ -1,0 +1,131 @@
+"""Renders a built portal into the replica's pages: (bare host, path) → `Page`."""
+
+from __future__ import annotations
+
+import math
+import posixpath
+from dataclasses import dataclass
+from email.utils import format_datetime
+from datetime import datetime, timezone
+from html import escape
+
+from crawler.portals import bare_host
+
+from . import templates
+
+
+@dataclass(frozen=True)
+class Page:
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+    last_modified: str | None = None
+
+
+def http_date(yyyymmdd: str) -> str:
+    moment = datetime(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]), 9, 30, tzinfo=timezone.utc)
+    return format_datetime(moment, usegmt=True)
+
+
+def html_page(text: str, date: str | None = None) -> Page:
+    return Page(text.encode("utf-8"), last_modified=http_date(date) if date else None)
+
+
+def relative(target: str, base_dir: str) -> str:
+    rel = posixpath.relpath(target, base_dir) + ("/" if target.endswith("/") else "")
+    return rel if rel.startswith("..") else "./" + rel
+
+
+ROBOTS = b"User-agent: *\nDisallow: /irs/\nDisallow: /search/\n"
+
+
+def attachment_page(doc, filename: str) -> Page:
+    text = f"{doc.title}\n{doc.issuer}\n{doc.publish_date}\n"
+    if filename.endswith(".pdf"):
+        stream = f"BT /F1 12 Tf 72 720 Td ({doc.docid} annual report) Tj ET".encode()
+        body = (
+            b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+            b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R>>endobj\n"
+            + f"4 0 obj<</Length {len(stream)}>>stream\n".encode() + stream + b"\nendstream endobj\n"
+            + b"trailer<</Root 1 0 R>>\n%%EOF\n"
+        )
+        return Page(body, "application/pdf", last_modified=http_date(doc.date))
+    # an OLE2 compound-file header, as a .doc starts, then the text the unit typed
+    body = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504) + text.encode("gb18030")
+    return Page(body, "application/msword", last_modified=http_date(doc.date))
+
+
+def non_report_body(doc) -> str:
+    return (
+        '<div class="trs_editor_view TRS_UEDITOR trs_paper_default trs_web">'
+        f'<p style="text-align:center"><strong>{escape(doc.title)}</strong></p>'
+        "<p>为进一步做好政府信息公开工作,根据《中华人民共和国政府信息公开条例》,现将有关事项告知如下。</p>"
+        f"<p>一、本机关政府信息公开工作机构为{escape(doc.issuer)}办公室,办公时间为工作日上午9:00-12:00,下午14:00-18:00。</p>"
+        "<p>二、申请人可通过网络、信函、当面等方式提出政府信息公开申请。</p>"
+        f'<p style="text-align:right">{escape(doc.issuer)}</p></div>'
+    )
+
+
+def render_portal(pages: dict, builder, others: list[tuple[str, str]]) -> None:
+    portal = builder.portal
+    districts = [(n, u) for n, u in others if n != portal.name]
+    sites = list(builder.sites.values())
+    main = next(s for s in sites if s.prefix == "/" and bare_host(s.host) == bare_host(builder.main_host))
+
+    def put(site, path: str, page: Page) -> None:
+        pages[(bare_host(site.host), path)] = page
+
+    for site in sites:
+        subsites = [(s.owner, f"http://{s.host}{s.prefix}") for s in sites if s is not main] if site is main else []
+        news = [(f"{site.short}召开2025年政务公开工作推进会", f"{site.prefix}zwxx_{site.zwgk[5:] or '1'}/qxdt/202503/t20250312_{14400000 + len(site.prefix)}.html")]
+        sections = [("政务公开", site.section_url), ("新闻动态", f"{site.prefix}zwxx/")]
+        home = html_page(templates.home_page(site, sections, subsites, news, districts))
+        put(site, site.prefix, home)
+        put(site, site.prefix + "index.html", home)
+        entries = [
+            ("政府信息公开指南", site.section_url + "zfxxgkzn/"),
+            ("政府信息公开制度", site.section_url + "zfxxgkzd/"),
+            ("法定主动公开内容", site.section_url + "fdzdgknr/"),
+            ("政府信息公开年报", site.column.path),
+            ("政府信息公开目录", site.section_url + "zfxxgkml/"),
+        ]
+        section = html_page(templates.section_page(site, entries, districts))
+        put(site, site.section_url, section)
+        put(site, site.section_url + "index.html", section)
+        for column in site.column.walk():
+            render_column(put, site, column, districts)
+    pages[(bare_host(builder.main_host), "/robots.txt")] = Page(ROBOTS, "text/plain")
+    for site in sites:
+        pages.setdefault((bare_host(site.host), "/robots.txt"), Page(ROBOTS, "text/plain"))
+
+
+def render_column(put, site, column, districts) -> None:
+    docs = column.listed()
+    pages = max(1, math.ceil(len(docs) / column.page_size))
+    trail = [("政务公开", site.section_url), ("政府信息公开年报", site.column.path)]
+    if column is not site.column:
+        trail.append((column.name, column.path))
+    tabs = [(c.name, relative(c.path, column.path)) for c in column.children if column.tabs_to_children]
+    tabs += column.links
+    for n in range(pages):
+        chunk = docs[n * column.page_size : (n + 1) * column.page_size]
+        entries = [
+            (relative(d.dir + d.date[:6] + "/" + (d.wap_name if d.listed_wap and d.dir == column.path else d.name), column.path),
+             d.title, d.publish_date)
+            for d in chunk
+        ]
+        page = html_page(templates.list_page(site, column, entries, n, pages, tabs, trail, districts))
+        if n == 0:
+            put(site, column.path, page)
+            put(site, column.path + "index.html", page)
+        else:
+            put(site, f"{column.path}index_{n}.html", page)
+    for doc in column.docs:
+        body = doc.body_html or non_report_body(doc)
+        detail = html_page(templates.detail_page(site, doc, body, trail, districts), doc.date)
+        month = f"{doc.dir}{doc.date[:6]}/"
+        put(site, month + doc.name, detail)
+        put(site, month + doc.wap_name, detail)
+        for _, filename in doc.attachments:
+            put(site, month + filename, attachment_page(doc, filename))

@@ -1,0 +1,184 @@
+"""The offline portal: a real HTTP server on 127.0.0.1 that answers for the real portal hosts.
+
+Crawlers reach it as an HTTP proxy (absolute request URIs for http, CONNECT then TLS with a
+throw-away certificate for https), so the URLs they fetch and archive are the real sites' URLs.
+It can also be browsed directly with a `Host` header. A portal marked dead gets its connections
+closed without an answer, as a site that is down does.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import socketserver
+import ssl
+import tempfile
+import threading
+import zlib
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from crawler.portals import bare_host
+
+from .site import Replica, build_replica
+
+NOT_FOUND = (
+    "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>404 页面不存在</title></head>"
+    "<body><div class=\"error\"><h1>404</h1><p>抱歉,您访问的页面不存在或已被删除!</p>"
+    "<p><a href=\"/\">返回首页</a></p></div></body></html>"
+).encode("utf-8")
+
+
+def self_signed_context() -> ssl.SSLContext:
+    """A TLS context with a fresh certificate: crawlers do not verify it, as Scrapy does not."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "nianbao offline portal")])
+    now = datetime.now(timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    folder = Path(tempfile.mkdtemp(prefix="nianbao-tls-"))
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    return context
+
+
+class PortalHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx"
+    sys_version = ""
+    tunnel_host: str | None = None
+
+    def log_message(self, format, *args):  # the request log is kept in memory, not on stderr
+        pass
+
+    @property
+    def replica(self) -> Replica:
+        return self.server.replica
+
+    def do_CONNECT(self):
+        host = self.path.rsplit(":", 1)[0]
+        self.server.log(("CONNECT", self.path))
+        if bare_host(host) in self.replica.dead_hosts:
+            self.close_connection = True
+            return
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.connection = self.server.tls.wrap_socket(self.connection, server_side=True)
+        self.rfile = self.connection.makefile("rb", -1)
+        self.wfile = socketserver._SocketWriter(self.connection)
+        self.tunnel_host = host
+
+    def target(self) -> tuple[str, str, str]:
+        """(url, host, path) of the request, whether sent to a proxy, a tunnel or directly."""
+        if self.path.startswith(("http://", "https://")):
+            parts = urlsplit(self.path)
+            return self.path, parts.hostname or "", parts.path or "/"
+        host = self.tunnel_host or (self.headers.get("Host") or "").split(":")[0]
+        scheme = "https" if self.tunnel_host else "http"
+        return f"{scheme}://{host}{self.path}", host, urlsplit(self.path).path or "/"
+
+    def do_HEAD(self):
+        self.do_GET(head=True)
+
+    def do_GET(self, head: bool = False):
+        url, host, path = self.target()
+        self.server.log((self.command, url))
+        if bare_host(host) in self.replica.dead_hosts:
+            self.close_connection = True  # no answer at all
+            return
+        if bare_host(host) not in self.replica.hosts:
+            return self.reply(502, b"offline portal: no such host in the replica\n", "text/plain; charset=utf-8", head)
+        page = self.replica.pages.get((bare_host(host), path))
+        if page is None:
+            return self.reply(404, NOT_FOUND, "text/html; charset=utf-8", head)
+        etag = '"' + hashlib.sha1(page.body).hexdigest()[:16] + '"'
+        self.reply(page.status, page.body, page.content_type, head, page.last_modified, etag)
+
+    def reply(self, status, body, content_type, head=False, last_modified=None, etag=None):
+        encoding = None
+        accepted = self.headers.get("Accept-Encoding", "")
+        if content_type.startswith("text/") and len(body) > 512:
+            if "gzip" in accepted:
+                body, encoding = gzip.compress(body, mtime=0), "gzip"
+            elif "deflate" in accepted:
+                body, encoding = zlib.compress(body), "deflate"
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
+            self.send_header("Vary", "Accept-Encoding")
+        if last_modified:
+            self.send_header("Last-Modified", last_modified)
+        if etag:
+            self.send_header("ETag", etag)
+        self.send_header("Accept-Ranges", "bytes")
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+
+class PortalServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, replica: Replica):
+        super().__init__(address, PortalHandler)
+        self.replica = replica
+        self.tls = self_signed_context()
+        self.requests: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    def log(self, entry: tuple[str, str]) -> None:
+        with self._lock:
+            self.requests.append(entry)
+
+
+class OfflinePortal:
+    """Start and stop the replica: `with OfflinePortal() as portal: … portal.proxy_url …`."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, replica: Replica | None = None):
+        self.server = PortalServer((host, port), replica or build_replica())
+        self.thread = threading.Thread(target=self.server.serve_forever, name="offline-portal", daemon=True)
+
+    @property
+    def proxy_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def replica(self) -> Replica:
+        return self.server.replica
+
+    @property
+    def requests(self) -> list[tuple[str, str]]:
+        return list(self.server.requests)
+
+    def start(self) -> "OfflinePortal":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()

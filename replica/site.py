@@ -1,0 +1,355 @@
+"""The replica's content: the Chongqing portals rebuilt from real evidence.
+
+Every real report URL of `data/chongqing_report_urls.tsv` (district level) is served at its own
+path, under the sub-site and column it shows; around it stand what real portals have: a home
+page with its 部门街镇 links, the 政务公开 page, the 年报 column with sub-columns, older reports
+of the same units, list pages paged by `createPage`, `_wap` copies, attachments, pages that are
+not reports (指南, 通知), and a portal that does not answer. Report bodies are the real texts of
+`data/seeds/` (see `replica.reports`). Everything is generated the same way on every run.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from urllib.parse import urlsplit
+
+from crawler.portals import Portal, bare_host, load_registry
+from crawler.urls import PLATFORM_RULES
+
+from . import pages as rendering
+from .reports import load_report, render_body
+
+RULES = PLATFORM_RULES["chongqing"]
+DEAD_PORTALS = ("巫山县",)  # in the registry, served by nobody: its crawl must fail cleanly
+STYLES = {"合川区": "hc", "大渡口区": "ddk", "万州区": "wz", "铜梁区": "cqstl", "开州区": "none", "璧山区": "bishan"}
+# docids are one sequence across Chongqing: roughly where it stood each January
+DOCID_BASE = {2020: 7_580_000, 2021: 8_760_000, 2022: 10_300_000, 2023: 11_500_000, 2024: 12_800_000,
+              2025: 14_150_000, 2026: 15_310_000}
+BISHAN_DEPARTMENTS = [("qfzggw", "区发展改革委"), ("qczj", "区财政局"), ("qrlsbj", "区人力社保局"),
+                      ("qghzrzyj", "区规划自然资源局"), ("qstj", "区生态环境局"), ("qzjw", "区住房城乡建委"),
+                      ("qjtj", "区交通局"), ("qslj", "区水利局"), ("qnyncw", "区农业农村委"), ("qswj", "区商务委"),
+                      ("qwsjkw", "区卫生健康委"), ("qyjj", "区应急局")]
+ZONE_PREFIX = {"两江新区": "重庆两江新区", "重庆高新区": "重庆高新区", "万盛经开区": "重庆市万盛经开区"}
+
+
+def issuer_name(portal: Portal, unit: str) -> str:
+    region = ZONE_PREFIX.get(portal.name, "重庆市" + portal.name)
+    if unit in ("区政府", "县政府", "管委会"):
+        return region + ("管理委员会" if portal.level == "zone" else "人民政府")
+    if unit.endswith("政府办公室"):
+        return region + "人民政府办公室"
+    if unit == "管委会办公室":
+        return region + "管理委员会办公室"
+    if unit.endswith(("镇", "乡")):
+        return region + unit + "人民政府"
+    if unit[0] in "区县" and len(unit) > 2:
+        unit = unit[1:]
+    return region + unit
+
+
+@dataclass
+class Doc:
+    host: str
+    dir: str  # the column's path, ending with /
+    date: str  # yyyymmdd of publication
+    docid: int
+    title: str
+    issuer: str
+    year: int | None  # report year; None for pages that are not reports
+    seed: str | None
+    real: bool = False
+    attachments: list[tuple[str, str]] = field(default_factory=list)
+    listed_wap: bool = False
+    body_html: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"t{self.date}_{self.docid}.html"
+
+    @property
+    def wap_name(self) -> str:
+        return f"t{self.date}_{self.docid}_wap.html"
+
+    @property
+    def path(self) -> str:
+        return f"{self.dir}{self.date[:6]}/{self.name}"
+
+    @property
+    def publish_date(self) -> str:
+        return f"{self.date[:4]}-{self.date[4:6]}-{self.date[6:]}"
+
+    @property
+    def pub_time(self) -> str:
+        return f"{9 + self.docid % 8:02d}:{self.docid % 60:02d}"
+
+    @property
+    def source(self) -> str:
+        return self.issuer
+
+    @property
+    def index_no(self) -> str:
+        return f"11500{self.docid % 1000:03d}00{self.docid % 97:02d}X/{self.date[:4]}-{self.docid % 100000:05d}"
+
+
+@dataclass
+class Column:
+    path: str
+    name: str
+    children: list["Column"] = field(default_factory=list)
+    docs: list[Doc] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # tabs to columns elsewhere
+    aggregate: bool = False  # lists the documents of its sub-columns too, as TRS columns can
+    tabs_to_children: bool = True
+    page_size: int = 15
+
+    def child(self, seg: str, name: str) -> "Column":
+        for c in self.children:
+            if c.path.endswith(f"/{seg}/"):
+                return c
+        col = Column(f"{self.path}{seg}/", name)
+        self.children.append(col)
+        return col
+
+    def walk(self):
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+    def listed(self) -> list[Doc]:
+        docs = [d for c in self.walk() for d in c.docs] if self.aggregate else list(self.docs)
+        return sorted(docs, key=lambda d: (d.date, d.docid), reverse=True)
+
+
+@dataclass
+class Site:
+    host: str
+    prefix: str
+    name: str
+    short: str
+    owner: str
+    zwgk: str
+    root_segs: tuple[str, ...]
+    style: str
+    site_code: str
+    icp: str
+    police: str
+    column: Column = None  # type: ignore[assignment]
+
+    @property
+    def home(self) -> str:
+        return self.prefix
+
+    @property
+    def section_url(self) -> str:
+        return f"{self.prefix}{self.zwgk}/"
+
+    def __post_init__(self):
+        self.column = Column(self.section_url + "".join(s + "/" for s in self.root_segs), "政府信息公开年报")
+
+
+@dataclass
+class Replica:
+    pages: dict[tuple[str, str], rendering.Page] = field(default_factory=dict)
+    portals: list[Portal] = field(default_factory=list)
+    dead: list[Portal] = field(default_factory=list)
+    docs: list[tuple[Portal, Doc]] = field(default_factory=list)
+
+    @property
+    def hosts(self) -> set[str]:
+        return {h for p in self.portals for h in p.hosts}
+
+    @property
+    def dead_hosts(self) -> set[str]:
+        return {h for p in self.dead for h in p.hosts}
+
+    def expected_reports(self) -> dict[str, dict]:
+        """canonical URL → what the crawl must find, for every report the replica serves."""
+        from crawler.urls import canonical_url
+
+        return {
+            canonical_url(f"http://{d.host}{d.path}"): {"portal": p.name, "title": d.title, "year": d.year,
+                                                        "issuer": d.issuer, "publish_date": d.publish_date}
+            for p, d in self.docs
+            if d.year is not None
+        }
+
+    def not_reports(self) -> set[str]:
+        from crawler.urls import canonical_url
+
+        return {canonical_url(f"http://{d.host}{d.path}") for _, d in self.docs if d.year is None}
+
+
+def real_rows() -> list[dict]:
+    text = resources.files("replica.data").joinpath("chongqing_report_urls.tsv").read_text("utf-8")
+    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
+    return [r for r in csv.DictReader(lines, delimiter="\t") if not r["district"].startswith("重庆市(")]
+
+
+def split_real_url(url: str):
+    """host, site prefix, zwgk segment, column-root segments, sub-column segments, date, docid."""
+    parts = urlsplit(url)
+    segs = [s for s in parts.path.split("/") if s]
+    i = next(i for i, s in enumerate(segs) if RULES.disclosure_section.match(s))
+    col = segs[i + 1 : -2]
+    j = next(j for j, s in enumerate(col) if RULES.report_column.match(s))
+    m = RULES.article.match(segs[-1])
+    return parts.hostname, "/" + "".join(s + "/" for s in segs[:i]), segs[i], tuple(col[: j + 1]), col[j + 1 :], m.group(1), int(m.group(2))
+
+
+def _n(text: str, mod: int) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) % mod
+
+
+class DistrictBuilder:
+    """Builds one portal: its main site, sub-sites, columns and documents."""
+
+    def __init__(self, portal: Portal, rows: list[dict], counter):
+        self.portal = portal
+        self.rows = rows
+        self.counter = counter
+        self.sites: dict[tuple[str, str], Site] = {}
+        self.style = STYLES.get(portal.name, "default")
+        self.main_host = urlsplit(portal.root_url).hostname
+
+    def site(self, host: str, prefix: str, zwgk: str, root: tuple[str, ...], unit: str | None) -> Site:
+        key = (bare_host(host), prefix)
+        if key not in self.sites:
+            region = ZONE_PREFIX.get(self.portal.name, "重庆市" + self.portal.name)
+            main = prefix == "/"
+            owner = issuer_name(self.portal, "区政府") if main else issuer_name(self.portal, unit or "部门")
+            name = (region + ("人民政府" if self.portal.level != "zone" else "管理委员会")) if main else owner
+            code = self.portal.code or "500199"
+            self.sites[key] = Site(host, prefix, name, self.portal.name, owner, zwgk, root, self.style,
+                                   f"{code}{_n(prefix, 10000):04d}", f"{_n(host, 90000000) + 10000000}",
+                                   f"{code}02{_n(host, 1000000):06d}")
+        return self.sites[key]
+
+    def new_doc(self, site: Site, column: Column, unit: str, year: int, seed: str | None = None) -> Doc:
+        issuer = issuer_name(self.portal, unit)
+        pub = year + 1
+        day = 10 + _n(f"{issuer}{year}", 19)
+        docid = DOCID_BASE[pub] + next(self.counter)
+        doc = Doc(site.host, column.path, f"{pub}01{day:02d}", docid, self.title(issuer, year), issuer, year,
+                  seed or self.seed_for(year, issuer))
+        column.docs.append(doc)
+        return doc
+
+    @staticmethod
+    def title(issuer: str, year: int) -> str:
+        return f"{issuer}{year}年{'度' if year % 3 == 0 else ''}政府信息公开工作年度报告"
+
+    @staticmethod
+    def seed_for(year: int, issuer: str) -> str:
+        if year >= 2021:
+            return "seed_004"
+        return ["seed_000", "seed_001", "seed_002", "seed_003"][_n(issuer, 4)]
+
+    def build(self) -> list[tuple[Site, Doc]]:
+        for row in self.rows:
+            host, prefix, zwgk, root, sub, date, docid = split_real_url(row["url"])
+            site = self.site(host, prefix, zwgk, root, row["unit"])
+            column = site.column
+            for seg in sub:
+                column = column.child(seg, row["unit"] if seg == sub[-1] else seg)
+            year = int(row["report_year"])
+            issuer = issuer_name(self.portal, row["unit"])
+            seed = "seed_000" if docid == 8845131 else self.seed_for(year, issuer)
+            doc = Doc(host, column.path, date, docid, self.title(issuer, year), issuer, year, seed, real=True,
+                      listed_wap=row["url"].endswith("_wap.html"))
+            if docid == 8845131:  # seed 000 itself, with its own title
+                doc.title = "重庆市合川区科学技术局2020年政府信息公开工作年度报告"
+            column.docs.append(doc)
+            # the same unit's earlier reports stand in the same column
+            for earlier in (year - 1, year - 2):
+                if earlier >= 2019:
+                    self.new_doc(site, column, row["unit"], earlier)
+        main = self.ensure_main_site()
+        self.add_navigation_columns(main)
+        if self.portal.name == "璧山区":
+            self.add_bishan_departments(main)
+        self.add_non_reports(main)
+        self.add_attachments()
+        return [(s, d) for s in self.sites.values() for c in s.column.walk() for d in c.docs]
+
+    def ensure_main_site(self) -> Site:
+        mains = [s for (h, p), s in self.sites.items() if p == "/" and h == bare_host(self.main_host)]
+        if mains:
+            return mains[0]
+        code = int(self.portal.code or "500199") % 1000
+        site = self.site(self.main_host, "/", f"zwgk_{code + 100}", ("zfxxgknb",), None)
+        site.column.child("qzf", "区政府" if self.portal.level != "county" else "县政府")
+        self.new_doc(site, site.column.children[0], "区政府" if self.portal.level != "county" else "县政府", 2024)
+        return site
+
+    def add_navigation_columns(self, main: Site) -> None:
+        """部门 and 镇街 tabs of the district column: links to the sub-sites' own columns.
+        Every other sub-site is left out, as real tabs are incomplete: those are found through
+        the home page's 部门街镇 links only."""
+        subs = [s for s in self.sites.values() if s is not main]
+        for i, sub in enumerate(subs):
+            if i % 2 == 0:
+                label = "镇街" if sub.owner.endswith(("人民政府", "办事处")) else "部门"
+                tab = main.column.child("bm" if label == "部门" else "jz", label)
+                tab.links.append((sub.owner, f"http://{sub.host}{sub.column.path}"))
+
+    def add_bishan_departments(self, main: Site) -> None:
+        """璧山's district column lists every department's reports, 15 to a page: most of them
+        are reachable only through its later list pages."""
+        main.column.aggregate = True
+        bm = main.column.child("bm_241", "部门")
+        bm.tabs_to_children = False
+        for seg, unit in BISHAN_DEPARTMENTS:
+            col = bm.child(seg, unit)
+            for year in (2021, 2022, 2023):
+                self.new_doc(main, col, unit, year)
+        for col in bm.children:
+            if any(d.real for d in col.docs):
+                bm.links.append((col.name, col.path))
+
+    def add_non_reports(self, main: Site) -> None:
+        """A 指南 and a 通知 filed in the report column, as real portals do."""
+        guide = Doc(main.host, main.column.path, "20250110", DOCID_BASE[2025] + next(self.counter),
+                    f"{main.owner}政府信息公开指南", main.owner, None, None)
+        notice = Doc(main.host, main.column.path, "20231205", DOCID_BASE[2023] + 900_000 + next(self.counter),
+                     "关于做好2023年度政府信息公开工作年度报告编制发布工作的通知", main.owner, None, None)
+        main.column.docs.extend([guide, notice])
+
+    def add_attachments(self) -> None:
+        for site in self.sites.values():
+            for col in site.column.walk():
+                for doc in col.docs:
+                    if doc.year is not None and doc.docid % 3 == 0:
+                        ext = "pdf" if doc.docid % 2 else "doc"
+                        doc.attachments.append((f"{doc.title}.{ext}", f"W0{doc.date}{doc.docid % 1000000:06d}.{ext}"))
+
+
+@cache
+def build_replica() -> Replica:
+    registry = load_registry("chongqing")
+    replica = Replica()
+    rows_by_portal: dict[str, list[dict]] = {}
+    for row in real_rows():
+        portal = registry.portal_for(row["url"])
+        rows_by_portal.setdefault(portal.name, []).append(row)
+    counter = iter(range(1, 10**6))
+    built = []
+    for portal in registry.portals:
+        if portal.name in rows_by_portal:
+            builder = DistrictBuilder(portal, rows_by_portal[portal.name], counter)
+            built.append((portal, builder, builder.build()))
+            replica.portals.append(portal)
+        elif portal.name in DEAD_PORTALS:
+            replica.dead.append(portal)
+    others = [(p.name, p.root_url) for p in registry.portals]
+    for portal, builder, docs in built:
+        for site, doc in docs:
+            if doc.seed:
+                doc.body_html = render_body(load_report(doc.seed), issuer=doc.issuer, year=doc.year)
+            replica.docs.append((portal, doc))
+        rendering.render_portal(replica.pages, builder, others)
+    return replica
