@@ -31,6 +31,11 @@ def parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
     return out
 
 
+def resumed_snapshot_id(jobdir: str | None) -> str | None:
+    marker = Path(jobdir) / "nianbao_snapshot_id" if jobdir else None
+    return marker.read_text().strip() if marker and marker.exists() else None
+
+
 def crawl(args) -> int:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.crawler import CrawlerProcess
@@ -46,7 +51,11 @@ def crawl(args) -> int:
         settings.set("NIANBAO_STORE", args.store, priority="cmdline")
     if args.jobdir:
         settings.set("JOBDIR", args.jobdir, priority="cmdline")
-    snapshot_id = settings.get("NIANBAO_SNAPSHOT_ID") or new_snapshot_id()
+    snapshot_id = settings.get("NIANBAO_SNAPSHOT_ID") or resumed_snapshot_id(args.jobdir) or new_snapshot_id()
+    if args.jobdir:
+        # a crawl resumed from its job directory goes on writing the same snapshot
+        Path(args.jobdir).mkdir(parents=True, exist_ok=True)
+        (Path(args.jobdir) / "nianbao_snapshot_id").write_text(snapshot_id)
     settings.set("NIANBAO_SNAPSHOT_ID", snapshot_id, priority="cmdline")
 
     portal = None

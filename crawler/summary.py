@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import unicodedata
 from collections import Counter, defaultdict
 
 from scrapy import signals
@@ -80,14 +81,20 @@ class CrawlSummary:
         logger.info("crawl summary\n%s", format_summary(summary))
 
 
+def pad(text: str, width: int) -> str:
+    """Left-align in a terminal, where a Chinese character takes two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - shown)
+
+
 def format_summary(summary: dict) -> str:
     """A table a person reads at the end of a crawl."""
-    header = f"{'portal':<14}" + "".join(f"{c:>13}" for c in COLUMNS) + "  failures by reason"
+    header = pad("portal", 22) + "".join(f"{c:>12}" for c in COLUMNS) + "  failures by reason"
     lines = [header, "-" * len(header)]
     for name, row in summary["portals"].items():
         reasons = ", ".join(f"{r} ×{n}" for r, n in row["failure_reasons"].items())
-        lines.append(f"{name:<14}" + "".join(f"{row[c]:>13}" for c in COLUMNS) + ("  " + reasons if reasons else ""))
+        lines.append(pad(name, 22) + "".join(f"{row[c]:>12}" for c in COLUMNS) + ("  " + reasons if reasons else ""))
     lines.append("-" * len(header))
-    lines.append(f"{'total':<14}" + "".join(f"{summary['totals'][c]:>13}" for c in COLUMNS))
+    lines.append(pad("total", 22) + "".join(f"{summary['totals'][c]:>12}" for c in COLUMNS))
     lines.append(f"snapshot {summary['snapshot_id']} ({summary['finish_reason']})")
     return "\n".join(lines)
