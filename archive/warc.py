@@ -1,0 +1,132 @@
+"""WarcWriter: WARC/1.1 files with sha256 digests, a warcinfo record first, rotation by size.
+
+Files are named as WARC/1.1 Annex C suggests (prefix-timestamp-serial-host) and written as
+`….warc.gz.open`, renamed when closed, so an open file is never mistaken for a finished one.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime, timezone
+from io import BytesIO
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.utils import Digester
+from warcio.warcwriter import WARCWriter
+
+from crawler.items import WarcRef
+
+
+class Sha256WARCWriter(WARCWriter):
+    """warcio's writer, with sha256 instead of sha1 for block and payload digests."""
+
+    @staticmethod
+    def _create_digester():
+        return Digester("sha256")
+
+
+def format_warc_date(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class WarcWriter:
+    def __init__(self, directory: Path, *, prefix: str = "nianbao", max_size: int = 1_000_000_000, warcinfo: dict):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.prefix = prefix
+        self.max_size = max_size
+        self.warcinfo = warcinfo
+        self.host = socket.gethostname().replace("-", "_") or "localhost"
+        self.serial = 0
+        self.file = None
+        self.writer: Sha256WARCWriter | None = None
+        self.name = ""
+
+    # -- files ----------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+        self.name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.host}.warc.gz"
+        self.serial += 1
+        self.file = open(self.directory / (self.name + ".open"), "wb")
+        self.writer = Sha256WARCWriter(self.file, gzip=True, warc_version="1.1")
+        self.writer.write_record(self.writer.create_warcinfo_record(self.name, self.warcinfo))
+
+    def close(self) -> None:
+        if self.file is None:
+            return
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        os.replace(self.directory / (self.name + ".open"), self.directory / self.name)
+        self.file = self.writer = None
+
+    def _ensure_room(self) -> None:
+        if self.file is not None and self.file.tell() >= self.max_size:
+            self.close()
+        if self.file is None:
+            self._open()
+
+    # -- records --------------------------------------------------------------------------
+
+    def write_exchange(
+        self,
+        *,
+        url: str,
+        request_method: str,
+        request_path_and_query: str,
+        request_headers: list[tuple[str, str]],
+        request_body: bytes,
+        status: int,
+        reason: str,
+        protocol: str,
+        response_headers: list[tuple[str, str]],
+        payload: bytes,
+        ip_address: str | None,
+        warc_date: datetime,
+        metadata: dict,
+        truncated: str | None = None,
+    ) -> WarcRef:
+        """Write one exchange as response, request and metadata records; where the response is."""
+        self._ensure_room()
+        writer = self.writer
+        date = format_warc_date(warc_date)
+        extra = {"WARC-Date": date}
+        if ip_address:
+            extra["WARC-IP-Address"] = ip_address
+        if truncated:
+            extra["WARC-Truncated"] = truncated
+        response = writer.create_warc_record(
+            url,
+            "response",
+            payload=BytesIO(payload),
+            length=len(payload),
+            warc_headers_dict=extra,
+            http_headers=StatusAndHeaders(f"{status} {reason}".strip(), response_headers, protocol=protocol),
+        )
+        response_id = response.rec_headers.get_header("WARC-Record-ID")
+        request = writer.create_warc_record(
+            url,
+            "request",
+            payload=BytesIO(request_body),
+            length=len(request_body),
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response_id},
+            http_headers=StatusAndHeaders(f"{request_method} {request_path_and_query} {protocol}", request_headers, is_http_request=True),
+        )
+        lines = "".join(f"{key}: {value}\r\n" for key, value in metadata.items() if value not in (None, ""))
+        meta = writer.create_warc_record(
+            url,
+            "metadata",
+            payload=BytesIO(lines.encode("utf-8")),
+            length=len(lines.encode("utf-8")),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response_id},
+        )
+        offset = self.file.tell()
+        for record in (response, request, meta):
+            writer.write_record(record)
+        self.file.flush()
+        return WarcRef(self.name, offset, response_id, date)
+
