@@ -22,7 +22,11 @@ def doc_id_for(canonical_url: str) -> str:
 
 
 class NotAReport(DropItem):
-    """A page of a report column that is not an annual report (指南, 通知, a letter …)."""
+    """A page of a report column that is not an annual report (指南, 通知, a letter …): an
+    expected event, logged at INFO and counted in the summary."""
+
+    def __init__(self, message: str):
+        super().__init__(message, log_level="INFO")
 
 
 def to_document(page: ReportPage) -> Document:

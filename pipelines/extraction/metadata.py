@@ -1,0 +1,102 @@
+"""A report's metadata: title, issuer, region and level, report year, publish date, form version."""
+
+from __future__ import annotations
+
+import re
+
+from .dates import cn_year_to_digits, parse_date
+
+TITLE_SUFFIX = re.compile(r"\s*[_|\-–—]\s*[^_|\-–—]*(人民政府|政府网|门户网站|网站|管委会|委员会)[^_|\-–—]*$")
+REPORT_WORDS = re.compile(
+    r"(关于)?((19|20)\d\d\s*年度?)?(的)?(政府)?(信息公开|政务公开)(工作)?(年度)?(报告|年报)$|年度报告$"
+)
+YEAR_IN_TITLE = re.compile(r"((?:19|20)\d\d)\s*年")
+REGION = re.compile(
+    r"^(?P<region>"
+    r"(?:(?:北京|天津|上海|重庆)市|[^市省区县]{2,7}?(?:省|自治区))?"
+    r"(?:[^市省区县]{1,8}?(?:市|自治州|地区|盟))?"
+    r"(?:[^市省区县]{1,8}?(?:新区|开发区|经开区|高新区|自治县|区|县|旗))?"
+    r")"
+)
+LOCAL_LEVEL = re.compile(r"(镇|乡|街道|街道办事处)(人民政府)?$|(镇|乡|街道)[^局委办]*$")
+
+
+def meta_content(tree, *names: str) -> str:
+    for name in names:
+        for value in tree.xpath(f'//meta[translate(@name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")="{name.lower()}"]/@content'):
+            if value.strip():
+                return " ".join(value.split())
+    return ""
+
+
+def label_values(tree, table_selector: str) -> dict[str, str]:
+    """The label → value pairs of a metadata table (td.t1 label, next td the value)."""
+    pairs: dict[str, str] = {}
+    if not table_selector:
+        return pairs
+    for table in tree.cssselect(table_selector):
+        cells = [" ".join(td.text_content().split()) for td in table.iter("td", "th")]
+        for label, value in zip(cells, cells[1:]):
+            key = label.rstrip(":：").strip()
+            if key and len(key) <= 6 and key not in pairs and value:
+                pairs[key] = value
+    return pairs
+
+
+def clean_title(text: str) -> str:
+    text = " ".join((text or "").split())
+    return TITLE_SUFFIX.sub("", text).strip()
+
+
+def issuer_from_title(title: str) -> str:
+    title = cn_year_to_digits(title)
+    issuer = REPORT_WORDS.sub("", title).strip()
+    return re.sub(r"(19|20)\d\d\s*年度?$", "", issuer).strip()
+
+
+def report_year(title: str, publish_date: str | None) -> int | None:
+    """The year reported on: from the title (a 2020 report is published in 2021)."""
+    match = YEAR_IN_TITLE.search(cn_year_to_digits(title or ""))
+    if match:
+        return int(match.group(1))
+    return int(publish_date[:4]) - 1 if publish_date else None
+
+
+def region_and_level(issuer: str, hint: str | None = None) -> tuple[str, str]:
+    """重庆市合川区科学技术局 → (重庆市合川区, department); …人民政府 → its own level."""
+    region = REGION.match(issuer or "").group("region") if issuer else ""
+    rest = (issuer or "")[len(region):]
+    if not region and hint:
+        region = hint
+    if LOCAL_LEVEL.search(rest):
+        return region, "township"
+    if rest in ("", "人民政府", "政府", "管委会", "管理委员会", "人民政府办公厅", "人民政府办公室"):
+        if rest.endswith(("办公厅", "办公室")):
+            return region, "department"
+        if region.endswith(("县", "自治县", "旗")):
+            return region, "county"
+        if region.endswith(("区", "新区", "开发区", "经开区", "高新区")):
+            return region, "district"
+        if region.endswith(("市", "自治州", "地区", "盟")):
+            return region, "city"
+        if region.endswith(("省", "自治区")):
+            return region, "province"
+    return region, "department"
+
+
+def form_version(text: str) -> str | None:
+    if "本年制发件数" in text or "本年废止件数" in text:
+        return "2021"
+    if "本年新制作数量" in text or "本年新公开数量" in text:
+        return "2019"
+    return None
+
+
+def first_date_line(lines: list[str]) -> str | None:
+    for line in lines:
+        match = re.search(r"(发布日期|发布时间|日期|时间)[:：]\s*(.{6,30})", line)
+        if match:
+            found = parse_date(match.group(2))
+            if found:
+                return found
+    return None
