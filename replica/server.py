@@ -31,7 +31,7 @@ NOT_FOUND = (
 ).encode("utf-8")
 
 
-def self_signed_context() -> ssl.SSLContext:
+def self_signed_context(hosts: set[str]) -> ssl.SSLContext:
     """A TLS context with a fresh certificate: crawlers do not verify it, as Scrapy does not."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -45,6 +45,8 @@ def self_signed_context() -> ssl.SSLContext:
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
         .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.DNSName(h) for host in sorted(hosts) for h in (host, "www." + host)]), critical=False)
         .sign(key, hashes.SHA256())
     )
     folder = Path(tempfile.mkdtemp(prefix="nianbao-tls-"))
@@ -140,7 +142,7 @@ class PortalServer(ThreadingHTTPServer):
     def __init__(self, address, replica: Replica):
         super().__init__(address, PortalHandler)
         self.replica = replica
-        self.tls = self_signed_context()
+        self.tls = self_signed_context(replica.hosts)
         self.requests: list[tuple[str, str]] = []
         self._lock = threading.Lock()
 

@@ -314,7 +314,7 @@ class DistrictBuilder:
     def add_non_reports(self, main: Site) -> None:
         """A 指南 and a 通知 filed in the report column, as real portals do."""
         guide = Doc(main.host, main.column.path, "20250110", DOCID_BASE[2025] + next(self.counter),
-                    f"{main.owner}政府信息公开指南", main.owner, None, None)
+                    main.owner + ("信息公开指南" if main.owner.endswith("政府") else "政府信息公开指南"), main.owner, None, None)
         notice = Doc(main.host, main.column.path, "20231205", DOCID_BASE[2023] + 900_000 + next(self.counter),
                      "关于做好2023年度政府信息公开工作年度报告编制发布工作的通知", main.owner, None, None)
         main.column.docs.extend([guide, notice])
