@@ -1,0 +1,92 @@
+"""End to end: `nianbao crawl chongqing_districts --offline` over real HTTP with Scrapy's downloader."""
+
+from collections import Counter
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.portals import load_registry
+
+
+def test_every_report_of_the_replica_is_archived(offline_crawl, replica):
+    expected = replica.expected_reports()
+    found = {d["canonical_url"] for d in offline_crawl.documents}
+    missing = sorted(set(expected) - found)
+    assert not missing, f"{len(missing)} of {len(expected)} reports not archived, e.g. {missing[:5]}"
+
+
+def test_no_page_that_is_not_a_report_became_a_document(offline_crawl, replica):
+    expected = replica.expected_reports()
+    extra = [d["url"] for d in offline_crawl.documents if d["canonical_url"] not in expected]
+    assert not extra
+    assert not replica.not_reports() & {d["canonical_url"] for d in offline_crawl.documents}
+
+
+def test_each_report_is_one_document_whatever_its_copies(offline_crawl):
+    ids = Counter(d["doc_id"] for d in offline_crawl.documents)
+    assert ids and max(ids.values()) == 1
+
+
+def test_documents_carry_metadata_and_their_capture(offline_crawl, replica):
+    expected = replica.expected_reports()
+    for doc in offline_crawl.documents:
+        want = expected[doc["canonical_url"]]
+        assert doc["portal"] == want["portal"]
+        assert doc["title"] == want["title"]
+        assert doc["report_year"] == want["year"]
+        assert doc["publish_date"] == want["publish_date"]
+        assert doc["text"].strip()
+        assert (offline_crawl.root / "corpus" / "text" / f"{doc['doc_id']}.txt").read_text("utf-8") == doc["text"]
+        assert doc["warc_file"] and (offline_crawl.root / "warc" / doc["warc_file"]).exists()
+        with open(offline_crawl.root / "warc" / doc["warc_file"], "rb") as stream:
+            stream.seek(doc["warc_offset"])
+            record = next(iter(ArchiveIterator(stream)))
+            assert record.rec_type == "response"
+            assert record.rec_headers.get_header("WARC-Target-URI") == doc["url"]
+
+
+def test_no_request_left_the_portals_hosts(offline_crawl, replica):
+    registry = load_registry("chongqing")
+    allowed = {h for p in replica.portals + replica.dead for h in p.hosts}
+    for path in offline_crawl.warc_files:
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type in ("request", "response"):
+                    url = record.rec_headers.get_header("WARC-Target-URI")
+                    host = urlsplit(url).hostname.removeprefix("www.")
+                    assert host in allowed, url
+                    assert registry.portal_for(url) is not None
+
+
+def test_summary_counts_every_portal_and_the_dead_one(offline_crawl, replica):
+    portals = offline_crawl.summary["portals"]
+    assert set(portals) == {p.name for p in replica.portals + replica.dead}
+    for dead in replica.dead:
+        assert portals[dead.name]["failures"] >= 1
+        assert portals[dead.name]["reports"] == 0
+    for portal in replica.portals:
+        row = portals[portal.name]
+        assert row["columns"] >= 1 and row["list_pages"] >= row["columns"], portal.name
+        assert row["failures"] == 0, (portal.name, row["failure_reasons"])
+    assert offline_crawl.summary["totals"]["reports"] == len(replica.expected_reports())
+    assert offline_crawl.summary["totals"]["not_reports"] >= len(replica.not_reports())
+    assert "total" in offline_crawl.proc.stdout and offline_crawl.summary["snapshot_id"] in offline_crawl.proc.stdout
+
+
+def test_attachments_are_fetched_once_each(offline_crawl, replica):
+    expected = {
+        f"{d.host.removeprefix('www.')}{d.dir}{d.date[:6]}/{name}"
+        for _, d in replica.docs
+        for _, name in d.attachments
+    }
+    got = [a["canonical_url"].split("://", 1)[1] for a in offline_crawl.jsonl("corpus/attachments.jsonl")]
+    assert Counter(got).most_common(1)[0][1] == 1
+    assert set(got) == expected
+
+
+def test_the_paged_column_was_read_to_its_last_page(offline_crawl):
+    pages = [
+        d for d in offline_crawl.documents
+        if "/zfxxgknb/bm_241/" in d["url"] and d["portal"] == "璧山区"
+    ]
+    assert len(pages) >= 36
