@@ -9,5 +9,8 @@ NOT_REPORT = re.compile(r"^关于|通知|通报|的函$|函$|指南|目录|制�
 
 
 def is_annual_report(title: str) -> bool:
+    """A report's title names its issuer or year before the report words; a column's does not
+    (政府信息公开年报 alone is the column)."""
     title = " ".join((title or "").split())
-    return bool(REPORT.search(title)) and not NOT_REPORT.search(title)
+    match = REPORT.search(title)
+    return bool(match) and match.start() >= 2 and not NOT_REPORT.search(title)

@@ -43,8 +43,11 @@ def label_values(tree, table_selector: str) -> dict[str, str]:
     return pairs
 
 
-def clean_title(text: str) -> str:
+def clean_title(text: str, from_title_tag: bool = False) -> str:
+    """A heading as the page shows it; a <title> loses its site and column suffixes (_…)."""
     text = " ".join((text or "").split())
+    if from_title_tag:
+        text = re.split(r"\s*(?:_|\||\s-\s)\s*", text)[0] or text
     return TITLE_SUFFIX.sub("", text).strip()
 
 

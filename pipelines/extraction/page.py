@@ -55,12 +55,18 @@ class ExtractedPage:
         return is_annual_report(self.title)
 
 
+STRAY_END_TAGS = re.compile(r"</(html|body)\s*>", re.I)
+
+
 def parse_html(html: str):
     html = html.lstrip("\ufeff")
     if not html.strip():
         return None
+    # pages built from included fragments carry a </html> in the middle: browsers ignore it,
+    # libxml2 drops what follows it
+    html = STRAY_END_TAGS.sub("", re.sub(r"^\s*<\?xml[^>]*>", "", html))
     try:
-        return lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", html))
+        return lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError):
         return None
 
@@ -112,7 +118,7 @@ def page_title(tree, rule: PlatformRule | None) -> str:
         title = heads[0].text_content() if heads else ""
     if not title:
         found = tree.xpath("//title")
-        title = found[0].text_content() if found else ""
+        return clean_title(found[0].text_content() if found else "", from_title_tag=True)
     return clean_title(title)
 
 
