@@ -1,0 +1,78 @@
+"""The offline crawl's WARC files: valid, complete, and what the server sent."""
+
+import gzip
+import subprocess
+import sys
+import zlib
+from collections import Counter
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+
+def records(paths):
+    for path in paths:
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                yield path, record, record.raw_stream.read()  # the payload as stored, not decoded
+
+
+def test_warcio_check_passes(offline_crawl):
+    warcio = Path(sys.executable).with_name("warcio")
+    assert offline_crawl.warc_files
+    proc = subprocess.run([str(warcio), "check", "-v", *map(str, offline_crawl.warc_files)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "digest pass" in proc.stdout
+
+
+def test_each_file_starts_with_warcinfo_and_no_file_is_left_open(offline_crawl):
+    assert not list((offline_crawl.root / "warc").glob("*.open"))
+    for path in offline_crawl.warc_files:
+        with open(path, "rb") as stream:
+            first = next(iter(ArchiveIterator(stream)))
+            assert first.rec_type == "warcinfo"
+            assert first.rec_headers.get_header("WARC-Filename") == path.name
+
+
+def test_every_response_has_its_request_and_metadata(offline_crawl):
+    responses, concurrent = set(), Counter()
+    for _, record, _ in records(offline_crawl.warc_files):
+        if record.rec_type == "response":
+            responses.add(record.rec_headers.get_header("WARC-Record-ID"))
+            assert record.rec_headers.get_header("WARC-Payload-Digest").startswith("sha256:")
+            assert record.rec_headers.get_header("WARC-Block-Digest").startswith("sha256:")
+        elif record.rec_type in ("request", "metadata"):
+            concurrent[(record.rec_type, record.rec_headers.get_header("WARC-Concurrent-To"))] += 1
+    assert responses
+    for rid in responses:
+        assert concurrent[("request", rid)] == 1 and concurrent[("metadata", rid)] == 1
+
+
+def test_payloads_are_what_the_server_sent(offline_crawl):
+    """Compressed bodies stay compressed: Content-Length matches the stored payload, which decodes."""
+    encodings = Counter()
+    for _, record, payload in records(offline_crawl.warc_files):
+        if record.rec_type != "response":
+            continue
+        headers = record.http_headers
+        assert headers.get_header("Transfer-Encoding") is None
+        length = headers.get_header("Content-Length")
+        if length is not None:
+            assert int(length) == len(payload), record.rec_headers.get_header("WARC-Target-URI")
+        encoding = headers.get_header("Content-Encoding")
+        encodings[encoding] += 1
+        if encoding == "gzip":
+            assert b"<html" in gzip.decompress(payload)[:200].lower()
+        elif encoding == "deflate":
+            assert b"<html" in zlib.decompress(payload)[:200].lower()
+    assert encodings["gzip"] > 100
+
+
+def test_request_records_carry_the_request_as_sent(offline_crawl):
+    for _, record, body in records(offline_crawl.warc_files):
+        if record.rec_type == "request":
+            assert record.http_headers.protocol in ("GET", "HEAD")
+            assert record.http_headers.get_header("Host")
+            assert record.http_headers.get_header("Accept-Encoding") == "gzip, deflate"
+            assert record.http_headers.get_header("User-Agent").startswith("nianbao/")
