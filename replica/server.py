@@ -84,6 +84,7 @@ class PortalHandler(BaseHTTPRequestHandler):
         self.rfile = self.connection.makefile("rb", -1)
         self.wfile = socketserver._SocketWriter(self.connection)
         self.tunnel_host = host
+        self.close_connection = False  # an HTTP/1.0 CONNECT still keeps its tunnel open
 
     def target(self) -> tuple[str, str, str]:
         """(url, host, path) of the request, whether sent to a proxy, a tunnel or directly."""
