@@ -10,14 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import re
 import subprocess
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import signals
+from scrapy.settings import BaseSettings
 
 from archive.item_refs import CAPTURE_META_KEY
 from archive.snapshot import Snapshot
@@ -26,8 +28,19 @@ from .warc import WarcWriter
 
 STARTED_META_KEY = "nianbao_request_started"
 # settings that shape what a crawl fetches; their hash identifies the configuration in warcinfo
-CONFIG_SETTINGS = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS_PER_DOMAIN",
-                   "AUTOTHROTTLE_ENABLED", "DOWNLOAD_MAXSIZE", "DOWNLOAD_TIMEOUT", "RETRY_TIMES", "DEPTH_LIMIT")
+CONFIG_SETTINGS = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS",
+                   "CONCURRENT_REQUESTS_PER_DOMAIN", "AUTOTHROTTLE_ENABLED", "DOWNLOAD_MAXSIZE",
+                   "DOWNLOAD_TIMEOUT", "RETRY_TIMES", "RETRY_HTTP_CODES", "DEPTH_LIMIT")
+SECRET_NAME = re.compile(r"SECRET|KEY|TOKEN|PASS|AUTH|CREDENTIAL", re.I)
+# never in a record: it goes to the proxy (or nowhere, for a CONNECT tunnel), not to the site
+UNRECORDED_REQUEST_HEADERS = {"proxy-authorization"}
+
+
+def _version(dist: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def reason_phrase(status: int) -> str:
@@ -40,27 +53,78 @@ def reason_phrase(status: int) -> str:
 
 def git_commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
-                             text=True, timeout=5)
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
+                             capture_output=True, text=True, timeout=5)
         return out.stdout.strip() if out.returncode == 0 else ""
     except (OSError, subprocess.SubprocessError):
         return ""
 
 
-def header_lines(headers) -> list[tuple[str, str]]:
+def _plain(value):
+    """A setting as stable JSON input: no credentials in URLs, no object reprs, no set order."""
+    if isinstance(value, BaseSettings):
+        value = value.copy_to_dict()
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(str, value))
+    if isinstance(value, str) and "@" in value and "://" in value:
+        parts = urlsplit(value)
+        return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    return value
+
+
+def crawl_config(settings) -> dict:
+    names = [k for k in settings if k.startswith("NIANBAO_")] + list(CONFIG_SETTINGS)
+    return {k: _plain(settings.get(k)) for k in sorted(set(names)) if not SECRET_NAME.search(k)}
+
+
+def header_lines(headers, skip=()) -> list[tuple[str, str]]:
     """One (name, value) per value: repeated headers such as Set-Cookie all survive."""
     lines = []
-    for name, values in headers.items():
+    for name in headers:
         key = name.decode("latin-1")
-        if key.lower() == "transfer-encoding":  # the body is stored de-chunked
+        if key.lower() in skip:
             continue
         lines.extend((key, value.decode("latin-1")) for value in headers.getlist(name))
     return lines
 
 
-def crawl_config(settings) -> dict:
-    keys = sorted(k for k in settings.attributes if k.startswith("NIANBAO_") and "SECRET" not in k and "KEY" not in k)
-    return {k: settings.get(k) for k in (*CONFIG_SETTINGS, *keys) if k != "NIANBAO_PROXY"}
+def host_header(parts) -> str:
+    """What Twisted's Agent sends as Host (default ports left out)."""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port and (parts.scheme, parts.port) not in (("http", 80), ("https", 443)):
+        host += f":{parts.port}"
+    return host
+
+
+def request_lines(request, parts) -> list[tuple[str, str]]:
+    """The request headers as Twisted writes them: Content-Length first, Host added last."""
+    lines = header_lines(request.headers, skip=UNRECORDED_REQUEST_HEADERS)
+    names = {k.lower() for k, _ in lines}
+    # Twisted frames a body with Content-Length, and sends 0 for a bodiless POST/PUT
+    if "content-length" not in names and (request.body or request.method in ("POST", "PUT")):
+        lines.insert(0, ("Content-Length", str(len(request.body))))
+    if "host" not in names:
+        lines.append(("Host", host_header(parts)))
+    return lines
+
+
+def warcinfo_fields(settings, snapshot) -> dict:
+    config = json.dumps(crawl_config(settings), sort_keys=True, default=str)
+    return {
+        "software": f"nianbao/{_version('nianbao')} Scrapy/{_version('scrapy')} warcio/{_version('warcio')} "
+        f"Python/{platform.python_version()}",
+        "format": "WARC File Format 1.1",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        "isPartOf": snapshot.id,
+        "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+        "http-header-user-agent": settings.get("USER_AGENT"),
+        "operator": settings.get("NIANBAO_OPERATOR", ""),
+        "git-commit": git_commit(),
+        "crawl-config-sha256": hashlib.sha256(config.encode()).hexdigest(),
+        "hostname": platform.node(),
+    }
 
 
 class WarcCaptureMiddleware:
@@ -68,30 +132,18 @@ class WarcCaptureMiddleware:
         self.crawler = crawler
         settings = crawler.settings
         snapshot = Snapshot.from_crawler(crawler)
-        config = json.dumps(crawl_config(settings), sort_keys=True, default=str)
         self.writer = WarcWriter(
             snapshot.warc_dir,
-            prefix=settings.get("NIANBAO_WARC_PREFIX", "nianbao"),
-            max_size=settings.getint("NIANBAO_WARC_MAX_SIZE", 1_000_000_000),
-            warcinfo={
-                "software": f"nianbao/{version('nianbao')} Scrapy/{version('scrapy')} warcio/{version('warcio')} "
-                f"Python/{platform.python_version()}",
-                "format": "WARC File Format 1.1",
-                "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
-                "isPartOf": snapshot.id,
-                "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
-                "http-header-user-agent": settings.get("USER_AGENT"),
-                "operator": settings.get("NIANBAO_OPERATOR", ""),
-                "git-commit": git_commit(),
-                "crawl-config-sha256": hashlib.sha256(config.encode()).hexdigest(),
-                "hostname": platform.node(),
-            },
+            prefix=settings.get("NIANBAO_WARC_PREFIX") or "nianbao",
+            max_size=int(settings.getfloat("NIANBAO_WARC_MAX_SIZE", 1e9)),
+            warcinfo=warcinfo_fields(settings, snapshot),
         )
 
     @classmethod
     def from_crawler(cls, crawler):
         middleware = cls(crawler)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.headers_received, signal=signals.headers_received)
         return middleware
 
     def spider_closed(self, spider):
@@ -100,29 +152,40 @@ class WarcCaptureMiddleware:
     def process_request(self, request):
         request.meta[STARTED_META_KEY] = datetime.now(timezone.utc)
 
+    def headers_received(self, request):
+        # process_request runs before the download slot's queue (DOWNLOAD_DELAY, concurrency),
+        # so a request may wait there for minutes; the HTTP/1.1 handler has just measured
+        # download_latency from the moment it really sent the request.
+        latency = request.meta.get("download_latency")
+        if latency is not None:
+            request.meta[STARTED_META_KEY] = datetime.now(timezone.utc) - timedelta(seconds=latency)
+
     def process_response(self, request, response):
         if "cached" in response.flags:
             return response  # archived when it was first fetched
+        if "playwright" in response.flags or not request.url.startswith(("http://", "https://")):
+            return response  # a rendered DOM or a local file is not an HTTP exchange
         parts = urlsplit(request.url)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        request_headers = header_lines(request.headers)
-        if not any(k.lower() == "host" for k, _ in request_headers):
-            request_headers.insert(0, ("Host", parts.netloc))
         meta = request.meta
+        protocol = response.protocol or "HTTP/1.1"
         ref = self.writer.write_exchange(
             url=request.url,
             request_method=request.method,
-            request_path_and_query=path,
-            request_headers=request_headers,
+            # urlsplit drops the fragment, as Scrapy does before sending
+            request_path_and_query=(parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+            request_headers=request_lines(request, parts),
             request_body=request.body or b"",
             status=response.status,
             reason=reason_phrase(response.status),
-            protocol=response.protocol or "HTTP/1.1",
-            response_headers=header_lines(response.headers),
+            protocol=protocol,
+            # Twisted asks in HTTP/1.1 even when a server answers in HTTP/1.0
+            request_protocol="HTTP/1.1" if protocol.startswith("HTTP/1") else protocol,
+            # Twisted has removed the chunked framing, so Transfer-Encoding would lie
+            response_headers=header_lines(response.headers, skip={"transfer-encoding"}),
             payload=response.body,
             ip_address=str(response.ip_address) if response.ip_address else None,
             warc_date=meta.get(STARTED_META_KEY) or datetime.now(timezone.utc),
-            truncated="length" if "dataloss" in response.flags else None,
+            truncated=truncation(response),
             metadata={
                 "spider": self.crawler.spider.name if self.crawler.spider else "",
                 "portal": meta.get("portal", ""),
@@ -136,3 +199,17 @@ class WarcCaptureMiddleware:
         )
         meta[CAPTURE_META_KEY] = ref
         return response
+
+
+def truncation(response) -> str | None:
+    """WARC-Truncated for a body Scrapy did not get whole.
+
+    A body over DOWNLOAD_MAXSIZE never gets here (Scrapy 2.19 cancels the download), so the cases
+    left are a connection lost before Content-Length was reached and a handler that raised
+    StopDownload(fail=False).
+    """
+    if "dataloss" in response.flags:
+        return "disconnect"
+    if "download_stopped" in response.flags:
+        return "unspecified"
+    return None

@@ -20,15 +20,31 @@ from crawler.items import WarcRef
 
 
 class Sha256WARCWriter(WARCWriter):
-    """warcio's writer, with sha256 instead of sha1 for block and payload digests."""
-
+    # warcio 1.8.1 has no digest option: this hook is the only way to get sha256
     @staticmethod
     def _create_digester():
         return Digester("sha256")
 
 
+class RawHttpHeaders(StatusAndHeaders):
+    """HTTP headers written back byte for byte.
+
+    Header values arrive as latin-1-decoded bytes; warcio would percent-encode any non-ASCII
+    value (e.g. a GBK filename in Content-Disposition), so the stored bytes would not be the
+    server's. latin-1 round-trips every byte.
+    """
+
+    def to_ascii_bytes(self, filter_func=None):
+        return self.to_str(filter_func).encode("latin-1") + b"\r\n"
+
+
 def format_warc_date(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _field_value(value) -> str:
+    # a line break inside a value would start a new field
+    return " ".join(str(value).splitlines())
 
 
 class WarcWriter:
@@ -38,21 +54,23 @@ class WarcWriter:
         self.prefix = prefix
         self.max_size = max_size
         self.warcinfo = warcinfo
+        # Annex C fields are separated by '-', so the host must not contain one
         self.host = socket.gethostname().replace("-", "_") or "localhost"
         self.serial = 0
         self.file = None
         self.writer: Sha256WARCWriter | None = None
         self.name = ""
-
-    # -- files ----------------------------------------------------------------------------
+        self.warcinfo_id = ""
 
     def _open(self) -> None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
         self.name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.host}.warc.gz"
         self.serial += 1
-        self.file = open(self.directory / (self.name + ".open"), "wb")
+        self.file = open(self.directory / (self.name + ".open"), "xb")
         self.writer = Sha256WARCWriter(self.file, gzip=True, warc_version="1.1")
-        self.writer.write_record(self.writer.create_warcinfo_record(self.name, self.warcinfo))
+        record = self.writer.create_warcinfo_record(self.name, self.warcinfo)
+        self.warcinfo_id = record.rec_headers.get_header("WARC-Record-ID")
+        self.writer.write_record(record)
 
     def close(self) -> None:
         if self.file is None:
@@ -62,14 +80,6 @@ class WarcWriter:
         self.file.close()
         os.replace(self.directory / (self.name + ".open"), self.directory / self.name)
         self.file = self.writer = None
-
-    def _ensure_room(self) -> None:
-        if self.file is not None and self.file.tell() >= self.max_size:
-            self.close()
-        if self.file is None:
-            self._open()
-
-    # -- records --------------------------------------------------------------------------
 
     def write_exchange(
         self,
@@ -88,45 +98,45 @@ class WarcWriter:
         warc_date: datetime,
         metadata: dict,
         truncated: str | None = None,
+        request_protocol: str | None = None,
     ) -> WarcRef:
-        """Write one exchange as response, request and metadata records; where the response is."""
-        self._ensure_room()
+        """Write one exchange as response, request and metadata records; where the response is.
+
+        `request_protocol` defaults to `protocol`; they differ when an HTTP/1.1 request gets an
+        HTTP/1.0 answer.
+        """
+        # rotate between exchanges only, so an exchange never spans two files
+        if self.file is not None and self.file.tell() > self.max_size:
+            self.close()
+        if self.file is None:
+            self._open()
         writer = self.writer
         date = format_warc_date(warc_date)
-        extra = {"WARC-Date": date}
+        common = {"WARC-Date": date, "WARC-Warcinfo-ID": self.warcinfo_id}
+        extra = dict(common)
         if ip_address:
             extra["WARC-IP-Address"] = ip_address
         if truncated:
             extra["WARC-Truncated"] = truncated
         response = writer.create_warc_record(
-            url,
-            "response",
-            payload=BytesIO(payload),
-            length=len(payload),
-            warc_headers_dict=extra,
-            http_headers=StatusAndHeaders(f"{status} {reason}".strip(), response_headers, protocol=protocol),
+            url, "response", payload=BytesIO(payload), length=len(payload), warc_headers_dict=extra,
+            http_headers=RawHttpHeaders(f"{status} {reason}".strip(), response_headers, protocol=protocol),
         )
         response_id = response.rec_headers.get_header("WARC-Record-ID")
+        concurrent = {**common, "WARC-Concurrent-To": response_id}
+        request_line = f"{request_method} {request_path_and_query} {request_protocol or protocol}"
         request = writer.create_warc_record(
-            url,
-            "request",
-            payload=BytesIO(request_body),
-            length=len(request_body),
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response_id},
-            http_headers=StatusAndHeaders(f"{request_method} {request_path_and_query} {protocol}", request_headers, is_http_request=True),
+            url, "request", payload=BytesIO(request_body), length=len(request_body), warc_headers_dict=concurrent,
+            http_headers=RawHttpHeaders(request_line, request_headers, is_http_request=True),
         )
-        lines = "".join(f"{key}: {value}\r\n" for key, value in metadata.items() if value not in (None, ""))
+        fields = "".join(f"{k}: {_field_value(v)}\r\n" for k, v in metadata.items() if v is not None and v != "")
+        fields = fields.encode("utf-8")
         meta = writer.create_warc_record(
-            url,
-            "metadata",
-            payload=BytesIO(lines.encode("utf-8")),
-            length=len(lines.encode("utf-8")),
-            warc_content_type="application/warc-fields",
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response_id},
+            url, "metadata", payload=BytesIO(fields), length=len(fields),
+            warc_content_type="application/warc-fields", warc_headers_dict=concurrent,
         )
         offset = self.file.tell()
         for record in (response, request, meta):
             writer.write_record(record)
         self.file.flush()
         return WarcRef(self.name, offset, response_id, date)
-

@@ -1,0 +1,296 @@
+"""WARC capture on the download side, checked against a real crawl over real HTTP.
+
+A stdlib server on 127.0.0.1 logs what it received; a real Scrapy crawl (own process, real
+downloader) records it; the WARC files must say exactly what went over the wire.
+`warcio check` only checks digests, so lengths, bodies and headers are compared too.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import zlib
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+ROOT = Path(__file__).resolve().parents[1]
+CRAWL_SCRIPT = Path(__file__).parent / "warc_support" / "crawl.py"
+
+PAGE = ("<html><head><meta charset='utf-8'><title>2023年政府信息公开工作年度报告</title></head><body>"
+        + "<p>本报告由区政府办公室编制。</p>" * 200 + "</body></html>").encode("utf-8")
+CHUNKS = [b"<html><body>", "第一部分 总体情况".encode(), b"x" * 5000, b"</body></html>"]
+GBK_NAME = '"年报.pdf"'.encode("gbk")
+QUERY = "q=" + quote("年报") + "&page=2"
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive and chunked, as real servers do
+    received: list[dict]
+
+    def log_message(self, *args):
+        pass
+
+    def _log(self, body=b""):
+        self.received.append({"method": self.command, "target": self.path, "headers": list(self.headers.items()),
+                              "body": body, "at": self.at})
+
+    def _send(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def parse_request(self):
+        self.at = datetime.now(timezone.utc)
+        return super().parse_request()
+
+    def do_GET(self):
+        self._log()
+        html = [("Content-Type", "text/html; charset=utf-8")]
+        if self.path == "/gzip":
+            self._send(200, gzip.compress(PAGE), html + [("Content-Encoding", "gzip")])
+        elif self.path == "/deflate":
+            self._send(200, zlib.compress(PAGE), html + [("Content-Encoding", "deflate")])
+        elif self.path == "/cookies":
+            self._send(200, PAGE, html + [("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/; HttpOnly")])
+        elif self.path in ("/redirect/1", "/redirect/2"):
+            self._send(302, b"", [("Location", "/redirect/2" if self.path.endswith("1") else "/final")])
+        elif self.path.startswith("/search?"):
+            # a header value that is not ASCII, as Chinese servers send for attachments
+            disposition = "attachment; filename=" + GBK_NAME.decode("latin-1")
+            self._send(200, PAGE, html + [("Content-Disposition", disposition)])
+        elif self.path == "/chunked":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for chunk in CHUNKS:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+        elif self.path == "/truncated":
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b"y" * 40)
+            self.close_connection = True
+        else:
+            self._send(200, PAGE, html)
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self._log(body)
+        self._send(200, PAGE, [("Content-Type", "text/html; charset=utf-8")])
+
+
+@pytest.fixture(scope="module")
+def server():
+    received: list[dict] = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), type("H", (Handler,), {"received": received}))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", received
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def crawl(base: str, store: Path, **settings) -> tuple[Path, list[dict]]:
+    out = store / "seen.json"
+    args = [f"{k}={json.dumps(v)}" for k, v in settings.items()]
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    proc = subprocess.run([sys.executable, str(CRAWL_SCRIPT), base, str(store), str(out), *args], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    (snapshot,) = (store / "snapshots").iterdir()
+    return snapshot, json.loads(out.read_text("utf-8"))
+
+
+def read_records(path: Path) -> list[dict]:
+    records = []
+    with open(path, "rb") as f:
+        it = ArchiveIterator(f)
+        for record in it:
+            raw = record.raw_stream.read()
+            records.append({"type": record.rec_type, "headers": record.rec_headers, "http": record.http_headers,
+                            "payload": raw, "offset": it.get_record_offset(), "file": path.name})
+    return records
+
+
+def decoded(record) -> bytes:
+    encoding = record["http"].get_header("Content-Encoding")
+    if encoding == "gzip":
+        return gzip.decompress(record["payload"])
+    if encoding == "deflate":
+        return zlib.decompress(record["payload"])
+    return record["payload"]
+
+
+def warcio_check(path: Path) -> str:
+    exe = Path(sys.executable).parent / "warcio"
+    proc = subprocess.run([str(exe) if exe.exists() else shutil.which("warcio"), "check", "-v", str(path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def archive(server, tmp_path_factory):
+    base, received = server
+    received.clear()
+    snapshot, seen = crawl(base, tmp_path_factory.mktemp("store"),
+                           DOWNLOAD_DELAY=0.25, RANDOMIZE_DOWNLOAD_DELAY=False, CONCURRENT_REQUESTS_PER_DOMAIN=1)
+    files = sorted((snapshot / "warc").iterdir())
+    records = [r for f in files for r in read_records(f)]
+    responses = {r["headers"].get_header("WARC-Target-URI"): r for r in records if r["type"] == "response"}
+    return {"base": base, "received": list(received), "snapshot": snapshot, "seen": seen, "files": files,
+            "records": records, "responses": responses}
+
+
+def test_files_are_valid_closed_and_start_with_warcinfo(archive):
+    assert archive["files"], "no WARC written"
+    for path in archive["files"]:
+        assert re.fullmatch(r"nianbao-\d{20}-\d{5}-[^-]+\.warc\.gz", path.name), path.name
+        output = warcio_check(path)
+        assert output.count("digest pass") == len(read_records(path))  # digests present and checked
+    first = archive["records"][0]
+    assert first["type"] == "warcinfo"
+    assert first["headers"].get_header("WARC-Filename") == archive["files"][0].name
+    info = first["payload"].decode()
+    assert f"isPartOf: {archive['snapshot'].name}" in info
+    assert "format: WARC File Format 1.1" in info and "Scrapy/2.19" in info and "crawl-config-sha256: " in info
+
+
+def test_every_response_has_its_request_and_metadata(archive):
+    records = archive["records"]
+    by_concurrent = {}
+    for r in records:
+        assert r["headers"].protocol == "WARC/1.1"
+        if r["type"] in ("request", "metadata"):
+            by_concurrent.setdefault(r["headers"].get_header("WARC-Concurrent-To"), []).append(r["type"])
+    responses = [r for r in records if r["type"] == "response"]
+    assert len(responses) == len(archive["received"])  # one per exchange that went over the wire
+    for r in responses:
+        assert sorted(by_concurrent[r["headers"].get_header("WARC-Record-ID")]) == ["metadata", "request"]
+        assert r["headers"].get_header("WARC-Payload-Digest").startswith("sha256:")
+        assert r["headers"].get_header("WARC-Block-Digest").startswith("sha256:")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", r["headers"].get_header("WARC-Date"))
+        assert r["headers"].get_header("WARC-IP-Address") == "127.0.0.1"
+
+
+def test_lengths_match_and_nothing_says_chunked(archive):
+    for r in archive["records"]:
+        if r["http"] is not None:
+            assert r["http"].get_header("Transfer-Encoding") is None
+        if r["type"] == "response" and not r["headers"].get_header("WARC-Truncated"):
+            length = r["http"].get_header("Content-Length")
+            if length is not None:
+                assert int(length) == len(r["payload"]), r["headers"].get_header("WARC-Target-URI")
+    chunked = archive["responses"][archive["base"] + "/chunked"]
+    assert chunked["payload"] == b"".join(CHUNKS)
+
+
+def test_compressed_bodies_stay_compressed_and_decode_to_what_the_spider_read(archive):
+    seen = {s["url"]: base64.b64decode(s["body"]) for s in archive["seen"]}
+    for path, encoding in (("/gzip", "gzip"), ("/deflate", "deflate")):
+        record = archive["responses"][archive["base"] + path]
+        assert record["http"].get_header("Content-Encoding") == encoding
+        assert record["payload"] != PAGE
+        assert decoded(record) == PAGE == seen[archive["base"] + path]
+
+
+def test_repeated_headers_and_raw_header_bytes_survive(archive):
+    cookies = archive["responses"][archive["base"] + "/cookies"]
+    assert [v for k, v in cookies["http"].headers if k.lower() == "set-cookie"] == [
+        "a=1; Path=/", "b=2; Path=/; HttpOnly"]
+    raw = b"".join(gzip.decompress(p.read_bytes()) for p in archive["files"])
+    assert b"Content-Disposition: attachment; filename=" + GBK_NAME + b"\r\n" in raw
+
+
+def test_request_records_say_what_the_server_received(archive):
+    requests = {r["headers"].get_header("WARC-Concurrent-To"): r for r in archive["records"] if r["type"] == "request"}
+    by_target = {}
+    for r in archive["responses"].values():
+        request = requests[r["headers"].get_header("WARC-Record-ID")]
+        method, target, version = request["http"].protocol, *request["http"].statusline.split(" ")
+        by_target[target] = (method, request, r)
+        assert version == "HTTP/1.1"
+    for got in archive["received"]:
+        method, request, response = by_target[got["target"]]
+        assert method == got["method"]
+        assert [(k.lower(), v) for k, v in request["http"].headers] == [(k.lower(), v) for k, v in got["headers"]]
+        assert request["payload"] == got["body"]
+        # WARC-Date is when the request really went out, not when it entered the download queue
+        # (with DOWNLOAD_DELAY=0.25 the last of the 10 requests waits there for about 2 s)
+        sent = datetime.fromisoformat(response["headers"].get_header("WARC-Date").replace("Z", "+00:00"))
+        assert 0 <= (got["at"] - sent).total_seconds() < 0.5, got["target"]
+    post = by_target["/submit"][1]
+    assert post["payload"] == b"year=2023&title=" + quote("年度报告").encode()
+    assert f"/search?{QUERY}" in by_target
+    assert archive["responses"][archive["base"] + f"/search?{QUERY}"]["headers"].get_header("WARC-Target-URI").endswith(QUERY)
+
+
+def test_each_redirect_hop_is_its_own_exchange(archive):
+    base, responses = archive["base"], archive["responses"]
+    assert [responses[base + p]["http"].statusline for p in ("/redirect/1", "/redirect/2", "/final")] == [
+        "302 Found", "302 Found", "200 OK"]
+    metadata = {r["headers"].get_header("WARC-Concurrent-To"): r["payload"].decode() for r in archive["records"]
+                if r["type"] == "metadata"}
+    final = metadata[responses[base + "/final"]["headers"].get_header("WARC-Record-ID")]
+    assert "redirect-hop: 2\r\n" in final and "portal: 测试区\r\n" in final and "kind: report\r\n" in final
+    assert "spider: warc_test\r\n" in final and "download-latency: " in final
+
+
+def test_truncated_body_is_marked(archive):
+    record = archive["responses"][archive["base"] + "/truncated"]
+    assert record["headers"].get_header("WARC-Truncated") == "disconnect"
+    assert record["payload"] == b"y" * 40
+
+
+def test_warc_ref_in_meta_points_at_the_response_record(archive):
+    warc_dir = archive["snapshot"] / "warc"
+    assert not list(warc_dir.glob("*.open"))
+    for seen in archive["seen"]:
+        ref = seen["capture"]
+        with open(warc_dir / ref["filename"], "rb") as f:
+            f.seek(ref["offset"])
+            record = next(iter(ArchiveIterator(f)))
+            assert record.rec_type == "response"
+            assert record.rec_headers.get_header("WARC-Record-ID") == ref["record_id"]
+            assert record.rec_headers.get_header("WARC-Target-URI") == seen["url"]
+            assert record.rec_headers.get_header("WARC-Date") == ref["captured_at"]
+
+
+def test_rotation_starts_every_file_with_warcinfo(server, tmp_path):
+    snapshot, seen = crawl(server[0], tmp_path, NIANBAO_WARC_MAX_SIZE=1, NIANBAO_WARC_PREFIX="rot")
+    files = sorted((snapshot / "warc").iterdir())
+    assert len(files) >= 5 and all(f.name.startswith("rot-") and f.name.endswith(".warc.gz") for f in files)
+    assert [int(f.name.split("-")[2]) for f in files] == list(range(len(files)))
+    for path in files:
+        warcio_check(path)
+        types = [r["type"] for r in read_records(path)]
+        assert types == ["warcinfo", "response", "request", "metadata"]
+
+
+def test_crawl_config_keeps_credentials_out():
+    from scrapy.settings import Settings
+
+    from archive.capture import crawl_config
+
+    config = crawl_config(Settings({"NIANBAO_PROXY": "http://user:pw@10.0.0.1:3128", "NIANBAO_S3_SECRET_KEY": "s",
+                                    "NIANBAO_API_TOKEN": "t", "NIANBAO_OPERATOR": "某研究组"}))
+    assert config["NIANBAO_PROXY"] == "http://10.0.0.1:3128" and config["NIANBAO_OPERATOR"] == "某研究组"
+    assert "pw" not in json.dumps(config) and not any("SECRET" in k or "TOKEN" in k for k in config)
+    assert "USER_AGENT" in config and "ROBOTSTXT_OBEY" in config
