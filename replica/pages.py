@@ -100,6 +100,14 @@ def render_portal(pages: dict, builder, others: list[tuple[str, str]]) -> None:
         pages.setdefault((bare_host(site.host), "/robots.txt"), Page(ROBOTS, "text/plain"))
 
 
+def listed_href(doc, column) -> str:
+    """How a list links a document: relative, sometimes to its `_wap` copy, and in the lists
+    that gather sub-columns with a tracking query, so one document has several addresses."""
+    name = doc.wap_name if doc.listed_wap and doc.dir == column.path else doc.name
+    query = "?from=zfxxgknb" if column.aggregate and doc.docid % 4 == 0 else ""
+    return relative(doc.dir + doc.date[:6] + "/" + name, column.path) + query
+
+
 def render_column(put, site, column, districts) -> None:
     docs = column.listed()
     pages = max(1, math.ceil(len(docs) / column.page_size))
@@ -110,11 +118,7 @@ def render_column(put, site, column, districts) -> None:
     tabs += column.links
     for n in range(pages):
         chunk = docs[n * column.page_size : (n + 1) * column.page_size]
-        entries = [
-            (relative(d.dir + d.date[:6] + "/" + (d.wap_name if d.listed_wap and d.dir == column.path else d.name), column.path),
-             d.title, d.publish_date)
-            for d in chunk
-        ]
+        entries = [(listed_href(d, column), d.title, d.publish_date) for d in chunk]
         page = html_page(templates.list_page(site, column, entries, n, pages, tabs, trail, districts))
         if n == 0:
             put(site, column.path, page)

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.portals import load_registry
+from crawler.urls import canonical_url
 
 
 def test_every_report_of_the_replica_is_archived(offline_crawl, replica):
@@ -25,6 +26,20 @@ def test_no_page_that_is_not_a_report_became_a_document(offline_crawl, replica):
 def test_each_report_is_one_document_whatever_its_copies(offline_crawl):
     ids = Counter(d["doc_id"] for d in offline_crawl.documents)
     assert ids and max(ids.values()) == 1
+
+
+def test_wap_copies_and_query_variants_are_fetched_once(offline_crawl, replica):
+    lists = b"".join(page.body for (host, path), page in replica.pages.items() if "index" in path)
+    assert b"_wap.html" in lists and b".html?from=" in lists  # the lists do link such variants
+    fetched = Counter()
+    for path in offline_crawl.warc_files:
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                if record.rec_type == "response" and "/t20" in url:
+                    fetched[canonical_url(url)] += 1
+    assert set(replica.expected_reports()) <= set(fetched)
+    assert max(fetched.values()) == 1
 
 
 def test_documents_carry_metadata_and_their_capture(offline_crawl, replica):
