@@ -86,6 +86,7 @@ def crawl(args) -> int:
     summary = json.loads(summary_file.read_text("utf-8"))
     print(format_summary(summary))
     print(f"took {time.monotonic() - started:.1f} s; snapshot in {snapshot.root}")
+    print(f"check it with: nianbao verify {snapshot.root}")
     if summary["finish_reason"] != "finished":
         return 1
     if summary["portals"] and all(r["failures"] and not r["list_pages"] for r in summary["portals"].values()):
@@ -130,6 +131,48 @@ def decode_html(raw: bytes) -> str:
     return html_to_unicode(None, raw)[1]
 
 
+def snapshot_folder(ref: str, store: str | None) -> Path:
+    """A snapshot given as a folder, a file:// URI, or an id in the store."""
+    from archive.snapshot import store_root
+
+    path = Path(ref[7:] if ref.startswith("file://") else ref)
+    if path.is_dir():
+        return path.resolve()
+    candidate = store_root(store) / "snapshots" / ref
+    if candidate.is_dir():
+        return candidate
+    raise SystemExit(f"nianbao: no snapshot {ref!r} (neither a folder nor an id in {store_root(store)})")
+
+
+def list_snapshots(args) -> int:
+    from archive.manifest import describe
+    from archive.snapshot import store_root
+
+    folder = store_root(args.store) / "snapshots"
+    rows = [describe(p) for p in sorted(folder.iterdir()) if p.is_dir()] if folder.is_dir() else []
+    if not rows:
+        print(f"no snapshots in {folder.parent}")
+        return 0
+    print(f"{'snapshot':<26} {'status':<11} {'documents':>9} {'size':>12}")
+    for row in rows:
+        print(f"{row['id']:<26} {row['status']:<11} {row['documents']:>9} {row['bytes']:>12,}")
+    return 0
+
+
+def verify(args) -> int:
+    from archive.manifest import verify as verify_folder
+
+    root = snapshot_folder(args.snapshot, args.store)
+    problems = verify_folder(root)
+    if problems:
+        for line in problems.lines():
+            print(line)
+        print(f"FAILED: snapshot {root.name} does not match its manifest", file=sys.stderr)
+        return 1
+    print(f"OK: every file of snapshot {root.name} matches its manifest")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nianbao", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -149,6 +192,17 @@ def main(argv: list[str] | None = None) -> int:
     ps.add_argument("--host", default="127.0.0.1")
     ps.add_argument("--port", type=int, default=8733)
     ps.set_defaults(run=serve)
+
+    p = sub.add_parser("snapshots", help="the snapshots of a store")
+    ssub = p.add_subparsers(dest="action", required=True)
+    ps = ssub.add_parser("list", help="id, status, documents and size of every snapshot")
+    ps.add_argument("--store", help="store URI; default $NIANBAO_STORE or ./data")
+    ps.set_defaults(run=list_snapshots)
+
+    p = sub.add_parser("verify", help="recompute every size and hash of a snapshot against its manifest")
+    p.add_argument("snapshot", help="a snapshot folder, or its id in the store")
+    p.add_argument("--store", help="store URI, to find a snapshot by id")
+    p.set_defaults(run=verify)
 
     p = sub.add_parser("extract", help="read one saved report page and print the document as JSON")
     p.add_argument("page", help="an HTML file")

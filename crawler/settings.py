@@ -63,6 +63,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.summary.CrawlSummary": 500,
     "crawler.logfilter.QuietNetworkErrors": 100,
+    "archive.sealing.SnapshotSeal": 900,
 }
 
 LOG_LEVEL = "INFO"

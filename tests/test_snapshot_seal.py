@@ -1,0 +1,58 @@
+"""A finished crawl seals its snapshot; `nianbao verify` finds every missing, extra or altered file."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import run_nianbao
+
+
+@pytest.fixture
+def copy_of_snapshot(offline_crawl, tmp_path):
+    target = tmp_path / "store" / "snapshots" / offline_crawl.root.name
+    shutil.copytree(offline_crawl.root, target)
+    return target
+
+
+def test_a_finished_crawl_is_sealed_and_verifies(offline_crawl):
+    root = offline_crawl.root
+    manifest = json.loads((root / "manifest.json").read_text("utf-8"))
+    files = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} - {"manifest.json", "SHA256SUMS"}
+    assert {r["path"] for r in manifest["resources"]} == files
+    assert manifest["id"] == root.name and manifest["counts"]["reports"] == len(offline_crawl.documents)
+    newest = max((p for p in root.rglob("*") if p.is_file()), key=lambda p: p.stat().st_mtime_ns)
+    assert newest.name == "manifest.json"  # written last
+    assert subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=root).returncode == 0
+    proc = run_nianbao("verify", str(root), timeout=120)
+    assert proc.returncode == 0 and "OK" in proc.stdout
+
+
+def test_verify_names_an_altered_file(copy_of_snapshot):
+    warc = sorted((copy_of_snapshot / "warc").glob("*.warc.gz"))[0]
+    data = bytearray(warc.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    warc.write_bytes(bytes(data))
+    proc = run_nianbao("verify", str(copy_of_snapshot), timeout=120)
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [f"altered: warc/{warc.name}"]
+
+
+def test_verify_names_missing_and_extra_files(copy_of_snapshot):
+    text = sorted((copy_of_snapshot / "corpus" / "text").iterdir())[0]
+    text.unlink()
+    (copy_of_snapshot / "corpus" / "notes.txt").write_text("added later")
+    proc = run_nianbao("verify", copy_of_snapshot.name, "--store", str(copy_of_snapshot.parents[1]), timeout=120)
+    assert proc.returncode == 1
+    assert sorted(proc.stdout.splitlines()) == sorted([f"missing: corpus/text/{text.name}", "extra: corpus/notes.txt"])
+
+
+def test_a_snapshot_without_manifest_is_incomplete(copy_of_snapshot):
+    (copy_of_snapshot / "manifest.json").unlink()
+    store = copy_of_snapshot.parents[1]
+    listing = run_nianbao("snapshots", "list", "--store", str(store), timeout=60)
+    assert listing.returncode == 0
+    assert [line.split()[1] for line in listing.stdout.splitlines()[1:]] == ["incomplete"]
+    proc = run_nianbao("verify", str(copy_of_snapshot), timeout=60)
+    assert proc.returncode == 1 and "incomplete" in proc.stdout
