@@ -7,12 +7,13 @@ listing every file with its size and sha256, so anyone can check a cited snapsho
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from .store import sha256_stream
 
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
@@ -21,11 +22,8 @@ CHUNK = 1 << 20
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as stream:
-        while chunk := stream.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return sha256_stream(stream)[0]
 
 
 def snapshot_files(root: Path) -> list[Path]:
@@ -82,34 +80,45 @@ class Problems:
                 + [f"altered: {p}" for p in self.altered])
 
 
-def verify(root: Path) -> Problems:
-    """Recompute every size and hash against the manifest."""
-    manifest_path = root / MANIFEST
-    if not manifest_path.exists():
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}/{name}" if prefix else name
+
+
+def snapshot_keys(store, prefix: str) -> list[str]:
+    """The snapshot's files, relative to its folder, seal files excluded."""
+    strip = len(prefix) + 1 if prefix else 0
+    return [k[strip:] for k in store.keys(prefix) if k[strip:] not in SEAL_FILES]
+
+
+def verify(store, prefix: str = "") -> Problems:
+    """Recompute every size and hash of a snapshot (in any store) against its manifest."""
+    if not store.exists(_join(prefix, MANIFEST)):
         return Problems([], [], [], unsealed=True)
-    listed = {r["path"]: r for r in json.loads(manifest_path.read_text("utf-8"))["resources"]}
-    present = {p.relative_to(root).as_posix(): p for p in snapshot_files(root)}
-    altered = [
-        rel for rel, entry in listed.items()
-        if rel in present and (present[rel].stat().st_size != entry["bytes"]
-                               or "sha256:" + sha256_file(present[rel]) != entry["hash"])
-    ]
-    sums = root / SUMS
-    if not sums.exists():
+    with store.open(_join(prefix, MANIFEST)) as stream:
+        listed = {r["path"]: r for r in json.loads(stream.read().decode("utf-8"))["resources"]}
+    present = set(snapshot_keys(store, prefix))
+    altered = []
+    for rel in sorted(present & set(listed)):
+        with store.open(_join(prefix, rel)) as stream:
+            digest, size = sha256_stream(stream)
+        if size != listed[rel]["bytes"] or "sha256:" + digest != listed[rel]["hash"]:
+            altered.append(rel)
+    expected_sums = "".join(f"{e['hash'][7:]}  {p}\n" for p, e in listed.items())
+    if not store.exists(_join(prefix, SUMS)):
         altered.append(SUMS + " (missing)")
-    elif sums.read_text("utf-8") != "".join(f"{e['hash'][7:]}  {p}\n" for p, e in listed.items()):
-        altered.append(SUMS)
-    return Problems(sorted(set(listed) - set(present)), sorted(set(present) - set(listed)), sorted(altered))
+    else:
+        with store.open(_join(prefix, SUMS)) as stream:
+            if stream.read().decode("utf-8") != expected_sums:
+                altered.append(SUMS)
+    return Problems(sorted(set(listed) - present), sorted(present - set(listed)), altered)
 
 
-def describe(root: Path) -> dict:
-    """id, status, documents and size of a snapshot folder, for `nianbao snapshots list`."""
-    manifest_path = root / MANIFEST
-    documents = root / "corpus" / "documents.jsonl"
-    size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
-    count = 0
-    if documents.exists():
-        with open(documents, "rb") as stream:
-            count = sum(1 for _ in stream)
-    return {"id": root.name, "status": "complete" if manifest_path.exists() else "incomplete",
-            "documents": count, "bytes": size}
+def describe(store, prefix: str) -> dict:
+    """id, status, documents and size of a snapshot, for `nianbao snapshots list`."""
+    keys = list(store.keys(prefix))
+    documents = 0
+    if store.exists(_join(prefix, "corpus/documents.jsonl")):
+        with store.open(_join(prefix, "corpus/documents.jsonl")) as stream:
+            documents = sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(CHUNK), b""))
+    return {"id": prefix.rsplit("/", 1)[-1], "status": "complete" if store.exists(_join(prefix, MANIFEST)) else "incomplete",
+            "documents": documents, "bytes": sum(store.size(k) for k in keys)}

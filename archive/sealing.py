@@ -9,7 +9,9 @@ import logging
 from scrapy import signals
 
 from .manifest import seal
+from .publish import publish
 from .snapshot import Snapshot
+from .store import open_store
 
 logger = logging.getLogger(__name__)
 
@@ -41,3 +43,10 @@ class SnapshotSeal:
         }
         manifest = seal(snapshot.root, snapshot_id=snapshot.id, scope=scope, counts=summary.get("totals", {}))
         logger.info("sealed snapshot %s: %d files", snapshot.id, len(manifest["resources"]))
+        store = open_store(snapshot.store)
+        if store.remote:
+            status = publish(snapshot.root, store, snapshot.id,
+                             patience=settings.getfloat("NIANBAO_STORE_PATIENCE", 600))
+            if status["complete"]:
+                logger.info("uploaded snapshot %s to %s (%d files, %d retries)",
+                            snapshot.id, store, status["uploaded"], status["retries"])

@@ -78,15 +78,26 @@ def crawl(args) -> int:
     finally:
         if portal:
             portal.stop()
-    snapshot = Snapshot.create(settings.get("NIANBAO_STORE"), snapshot_id)
+    snapshot = Snapshot.create(settings.get("NIANBAO_STORE"), snapshot_id, settings.get("NIANBAO_SPOOL"))
     summary_file = snapshot.crawl_dir / "summary.json"
     if not summary_file.exists():
         print(f"nianbao: the crawl ended without a summary (see the log above); snapshot {snapshot.root}", file=sys.stderr)
         return 1
     summary = json.loads(summary_file.read_text("utf-8"))
     print(format_summary(summary))
-    print(f"took {time.monotonic() - started:.1f} s; snapshot in {snapshot.root}")
-    print(f"check it with: nianbao verify {snapshot.root}")
+    print(f"took {time.monotonic() - started:.1f} s")
+    if snapshot.upload_status.exists():
+        status = json.loads(snapshot.upload_status.read_text("utf-8"))
+        if not status["complete"]:
+            print(f"nianbao: upload to {status['store']} failed ({status['error']}); nothing is lost: the files "
+                  f"wait in {snapshot.root}; finish with: nianbao upload {snapshot.root} --store {snapshot.store}",
+                  file=sys.stderr)
+            return 3
+        print(f"snapshot {snapshot.id} uploaded to {status['store']} ({status['retries']} retries)")
+        print(f"check it with: nianbao verify {snapshot.store.rstrip('/')}/snapshots/{snapshot.id}")
+    else:
+        print(f"snapshot {snapshot.id} in {snapshot.root}")
+        print(f"check it with: nianbao verify {snapshot.root}")
     if summary["finish_reason"] != "finished":
         return 1
     if summary["portals"] and all(r["failures"] and not r["list_pages"] for r in summary["portals"].values()):
@@ -131,45 +142,66 @@ def decode_html(raw: bytes) -> str:
     return html_to_unicode(None, raw)[1]
 
 
-def snapshot_folder(ref: str, store: str | None) -> Path:
-    """A snapshot given as a folder, a file:// URI, or an id in the store."""
-    from archive.snapshot import store_root
+def locate_snapshot(ref: str, store: str | None):
+    """(store, key prefix) of a snapshot given as a folder, a URI (file:// or s3://), or an id."""
+    from archive.store import LocalStore, open_store
 
+    if "/snapshots/" in ref and "://" in ref:
+        base, _, snapshot_id = ref.rstrip("/").rpartition("/snapshots/")
+        return open_store(base), f"snapshots/{snapshot_id}"
     path = Path(ref[7:] if ref.startswith("file://") else ref)
     if path.is_dir():
-        return path.resolve()
-    candidate = store_root(store) / "snapshots" / ref
-    if candidate.is_dir():
-        return candidate
-    raise SystemExit(f"nianbao: no snapshot {ref!r} (neither a folder nor an id in {store_root(store)})")
+        return LocalStore(path), ""
+    target = open_store(store)
+    if target.exists(f"snapshots/{ref}/manifest.json") or any(True for _ in target.keys(f"snapshots/{ref}")):
+        return target, f"snapshots/{ref}"
+    raise SystemExit(f"nianbao: no snapshot {ref!r} (neither a folder nor an id in {target})")
 
 
 def list_snapshots(args) -> int:
     from archive.manifest import describe
-    from archive.snapshot import store_root
+    from archive.store import open_store
 
-    folder = store_root(args.store) / "snapshots"
-    rows = [describe(p) for p in sorted(folder.iterdir()) if p.is_dir()] if folder.is_dir() else []
-    if not rows:
-        print(f"no snapshots in {folder.parent}")
+    store = open_store(args.store)
+    ids = sorted({key.split("/")[1] for key in store.keys("snapshots") if key.count("/") >= 2})
+    if not ids:
+        print(f"no snapshots in {store}")
         return 0
     print(f"{'snapshot':<26} {'status':<11} {'documents':>9} {'size':>12}")
-    for row in rows:
+    for snapshot_id in ids:
+        row = describe(store, f"snapshots/{snapshot_id}")
         print(f"{row['id']:<26} {row['status']:<11} {row['documents']:>9} {row['bytes']:>12,}")
     return 0
 
 
 def verify(args) -> int:
-    from archive.manifest import verify as verify_folder
+    from archive.manifest import verify as verify_snapshot
 
-    root = snapshot_folder(args.snapshot, args.store)
-    problems = verify_folder(root)
+    store, prefix = locate_snapshot(args.snapshot, args.store)
+    name = f"{store}/{prefix}".rstrip("/")
+    problems = verify_snapshot(store, prefix)
     if problems:
         for line in problems.lines():
             print(line)
-        print(f"FAILED: snapshot {root.name} does not match its manifest", file=sys.stderr)
+        print(f"FAILED: {name} does not match its manifest", file=sys.stderr)
         return 1
-    print(f"OK: every file of snapshot {root.name} matches its manifest")
+    print(f"OK: every file of {name} matches its manifest")
+    return 0
+
+
+def upload(args) -> int:
+    from archive.publish import publish
+    from archive.store import open_store
+
+    root = Path(args.folder).resolve()
+    if not (root / "manifest.json").exists():
+        raise SystemExit(f"nianbao: {root} is not a sealed snapshot (no manifest.json)")
+    store = open_store(args.store)
+    status = publish(root, store, root.name, patience=args.patience)
+    if not status["complete"]:
+        print(f"nianbao: upload failed: {status['error']}", file=sys.stderr)
+        return 3
+    print(f"uploaded {status['uploaded']} files to {store}/snapshots/{root.name}")
     return 0
 
 
@@ -203,6 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("snapshot", help="a snapshot folder, or its id in the store")
     p.add_argument("--store", help="store URI, to find a snapshot by id")
     p.set_defaults(run=verify)
+
+    p = sub.add_parser("upload", help="upload a sealed snapshot from the spool to a store (after a failed upload)")
+    p.add_argument("folder", help="the snapshot's spool folder")
+    p.add_argument("--store", required=True, help="store URI, e.g. s3://bucket/prefix")
+    p.add_argument("--patience", type=float, default=600, help="seconds to keep retrying (default 600)")
+    p.set_defaults(run=upload)
 
     p = sub.add_parser("extract", help="read one saved report page and print the document as JSON")
     p.add_argument("page", help="an HTML file")

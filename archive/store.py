@@ -1,0 +1,158 @@
+"""Stores: where snapshots live. A local folder (the default, `./data`) or S3-compatible storage.
+
+A store is named by a URI: a path or `file://…`, or `s3://bucket/prefix`. S3 goes through boto3
+with the standard AWS configuration (environment, profiles, `AWS_ENDPOINT_URL` for MinIO, Ceph
+and other S3-compatible services). Keys are always relative POSIX paths under the store's root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+DEFAULT_STORE = "data"
+CHUNK = 1 << 20
+
+
+def store_uri(uri: str | None) -> str:
+    return uri or os.environ.get("NIANBAO_STORE") or DEFAULT_STORE
+
+
+def safe_key(key: str) -> str:
+    """Keys come from snapshot ids and file names: never let one climb out of its folder."""
+    parts = [p for p in key.replace("\\", "/").split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        raise ValueError(f"unsafe store key {key!r}")
+    return "/".join(parts)
+
+
+class LocalStore:
+    remote = False
+
+    def __init__(self, root: Path):
+        self.root = root.expanduser().resolve()
+
+    def __str__(self) -> str:
+        return str(self.root)
+
+    def path(self, key: str) -> Path:
+        return self.root / safe_key(key)
+
+    def put_file(self, source: Path, key: str) -> None:
+        target = self.path(key)
+        if target.resolve() == Path(source).resolve():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        base = self.path(prefix)
+        if base.is_dir():
+            for p in sorted(base.rglob("*")):
+                if p.is_file():
+                    yield p.relative_to(self.root).as_posix()
+
+    def open(self, key: str) -> BinaryIO:
+        return open(self.path(key), "rb")
+
+    def size(self, key: str) -> int:
+        return self.path(key).stat().st_size
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+
+@dataclass
+class S3Store:
+    bucket: str
+    prefix: str
+    remote = True
+
+    def __post_init__(self):
+        import boto3
+        from botocore.config import Config
+
+        # path-style works with every S3-compatible server; retries are ours (see upload_with_retry)
+        self.client = boto3.client("s3", config=Config(s3={"addressing_style": "path"},
+                                                         retries={"max_attempts": 2, "mode": "standard"},
+                                                         connect_timeout=5, read_timeout=30))
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+
+    def key(self, key: str) -> str:
+        return "/".join(p for p in (self.prefix.strip("/"), safe_key(key)) if p)
+
+    def put_file(self, source: Path, key: str) -> None:
+        from boto3.s3.transfer import TransferConfig
+
+        # upload_file streams the file, in parts above the threshold, each part checksummed
+        self.client.upload_file(str(source), self.bucket, self.key(key),
+                                ExtraArgs={"ChecksumAlgorithm": "SHA256"},
+                                Config=TransferConfig(multipart_threshold=64 * CHUNK, multipart_chunksize=16 * CHUNK))
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        root = self.key("")
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.key(prefix)):
+            for obj in page.get("Contents", []):
+                yield obj["Key"][len(root) + 1 if root else 0:]
+
+    def open(self, key: str) -> BinaryIO:
+        return self.client.get_object(Bucket=self.bucket, Key=self.key(key))["Body"]
+
+    def size(self, key: str) -> int:
+        return self.client.head_object(Bucket=self.bucket, Key=self.key(key))["ContentLength"]
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.key(key))
+            return True
+        except ClientError:
+            return False
+
+
+def open_store(uri: str | None) -> LocalStore | S3Store:
+    uri = store_uri(uri)
+    if uri.startswith("s3://"):
+        bucket, _, prefix = uri[5:].partition("/")
+        if not bucket:
+            raise ValueError(f"store {uri!r} names no bucket")
+        return S3Store(bucket, prefix.strip("/"))
+    if uri.startswith("file://"):
+        uri = uri[len("file://"):]
+    if "://" in uri:
+        raise ValueError(f"unsupported store {uri!r}: use a path, file://… or s3://bucket/prefix")
+    return LocalStore(Path(uri))
+
+
+def sha256_stream(stream: BinaryIO) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def upload_with_retry(store, source: Path, key: str, *, deadline: float, log) -> int:
+    """Upload one file, retrying with exponential backoff until `deadline` (monotonic time).
+    Returns the number of failed attempts; raises the last error when the deadline passes."""
+    failures, delay = 0, 0.5
+    while True:
+        try:
+            store.put_file(source, key)
+            return failures
+        except Exception as exc:  # any store error: endpoint down, 5xx, throttling
+            failures += 1
+            if time.monotonic() + delay > deadline:
+                raise
+            log(f"store unavailable ({type(exc).__name__}: {str(exc)[:120]}); retrying {key} in {delay:.1f} s")
+            time.sleep(delay)
+            delay = min(delay * 2, 30)
