@@ -205,6 +205,40 @@ def upload(args) -> int:
     return 0
 
 
+def reextract(args) -> int:
+    import shutil
+    import tempfile
+
+    from archive.publish import publish
+    from archive.reextract import reextract as rebuild
+    from archive.store import LocalStore, open_store
+
+    store, prefix = locate_snapshot(args.snapshot, args.store)
+    with tempfile.TemporaryDirectory(prefix="nianbao-reextract-") as tmp:
+        if isinstance(store, LocalStore):
+            source = store.path(prefix)
+        else:  # fetch the WARC files; nothing else of the original is used
+            source = Path(tmp) / prefix.rsplit("/", 1)[-1]
+            for key in store.keys(f"{prefix}/warc"):
+                target = source / "warc" / key.rsplit("/", 1)[-1]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with store.open(key) as stream, open(target, "wb") as out:
+                    shutil.copyfileobj(stream, out)
+        snapshot, counts = rebuild(source, args.store or os.environ.get("NIANBAO_STORE"), args.spool)
+    print(f"re-extracted {counts['documents']} documents from {counts['report_pages']} report pages "
+          f"({counts['not_reports']} not reports, {counts['failures']} failures) into snapshot {snapshot.id}")
+    target = open_store(snapshot.store)
+    if target.remote:
+        status = publish(snapshot.root, target, snapshot.id)
+        if not status["complete"]:
+            print(f"nianbao: upload failed ({status['error']}); the files wait in {snapshot.root}", file=sys.stderr)
+            return 3
+        print(f"check it with: nianbao verify {snapshot.store.rstrip('/')}/snapshots/{snapshot.id}")
+    else:
+        print(f"check it with: nianbao verify {snapshot.root}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nianbao", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -235,6 +269,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("snapshot", help="a snapshot folder, or its id in the store")
     p.add_argument("--store", help="store URI, to find a snapshot by id")
     p.set_defaults(run=verify)
+
+    p = sub.add_parser("reextract", help="rebuild a snapshot's corpus from its WARC files alone, into a new snapshot")
+    p.add_argument("snapshot", help="a snapshot folder, URI, or its id in the store")
+    p.add_argument("--store", help="store URI: where to find the snapshot by id and to write the new one")
+    p.add_argument("--spool", help="local folder for snapshots bound for a remote store")
+    p.set_defaults(run=reextract)
 
     p = sub.add_parser("upload", help="upload a sealed snapshot from the spool to a store (after a failed upload)")
     p.add_argument("folder", help="the snapshot's spool folder")

@@ -84,3 +84,4 @@ class Document:
     warc_file: str | None = None
     warc_offset: int | None = None
     warc_record_id: str | None = None
+    extractor_version: str = ""

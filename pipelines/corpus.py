@@ -1,7 +1,9 @@
 """CorpusWriterPipeline: documents, attachments and failures into the snapshot's folders.
 
 `corpus/documents.jsonl` gets one line per document (a `_wap` copy or a second host spelling of
-the same report is written once), `corpus/text/<doc_id>.txt` its clean text,
+the same report is written once; sorted by doc_id when the crawl closes, so the same documents
+always give the same file), `corpus/text/<doc_id>.txt` its clean text,
+`corpus/tables/<doc_id>.json` its tables as published (cells with their spans),
 `corpus/attachments.jsonl` the attachments, `crawl/failures.jsonl` what could not be fetched.
 """
 
@@ -27,10 +29,22 @@ class JsonLines:
         self.file.close()
 
 
+def sort_lines(path, key) -> None:
+    """Rewrite a JSON-lines file in a stable order (through a temporary file: never half-written)."""
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8") as stream:
+        lines = sorted(stream, key=lambda line: key(json.loads(line)))
+    partial = path.with_name(path.name + ".part")
+    partial.write_text("".join(lines), encoding="utf-8")
+    partial.replace(path)
+
+
 class CorpusWriterPipeline:
     def __init__(self, snapshot: Snapshot):
         self.snapshot = snapshot
         self.text_dir = snapshot.corpus_dir / "text"
+        self.tables_dir = snapshot.corpus_dir / "tables"
         self.seen: set[str] = set()
 
     @classmethod
@@ -39,6 +53,7 @@ class CorpusWriterPipeline:
 
     def open_spider(self):
         self.text_dir.mkdir(parents=True, exist_ok=True)
+        self.tables_dir.mkdir(parents=True, exist_ok=True)
         self.documents = JsonLines(self.snapshot.corpus_dir / "documents.jsonl")
         self.attachments = JsonLines(self.snapshot.corpus_dir / "attachments.jsonl")
         self.failures = JsonLines(self.snapshot.crawl_dir / "failures.jsonl")
@@ -46,6 +61,7 @@ class CorpusWriterPipeline:
     def close_spider(self):
         for out in (self.documents, self.attachments, self.failures):
             out.close()
+        sort_lines(self.snapshot.corpus_dir / "documents.jsonl", key=lambda doc: doc["doc_id"])
 
     def process_item(self, item):
         if isinstance(item, Document):
@@ -53,6 +69,8 @@ class CorpusWriterPipeline:
                 return item
             self.seen.add(item.doc_id)
             (self.text_dir / f"{item.doc_id}.txt").write_text(item.text, encoding="utf-8")
+            tables = {"doc_id": item.doc_id, "url": item.url, "tables": item.tables}
+            (self.tables_dir / f"{item.doc_id}.json").write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
             self.documents.write(asdict(item))
         elif isinstance(item, Attachment):
             record = asdict(item)

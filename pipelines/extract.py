@@ -11,7 +11,7 @@ import logging
 from scrapy.exceptions import DropItem
 
 from crawler.items import CrawlFailure, Document, ReportPage
-from pipelines.extraction import is_annual_report, read_page
+from pipelines.extraction import EXTRACTOR_VERSION, is_annual_report, read_page
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ def to_document(page: ReportPage) -> Document:
         warc_file=capture.filename if capture else None,
         warc_offset=capture.offset if capture else None,
         warc_record_id=capture.record_id if capture else None,
+        extractor_version=EXTRACTOR_VERSION,
     )
 
 

@@ -82,6 +82,16 @@ def test_crawl_into_s3_then_verify_detects_tampering(s3, tmp_path):
     ok = run_nianbao("verify", uri, **s3.env, timeout=120)
     assert ok.returncode == 0, ok.stdout + ok.stderr
 
+    again = run_nianbao("reextract", uri, "--store", f"s3://{BUCKET}/reextracted", "--spool", str(tmp_path / "re"),
+                        **s3.env, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    new_id = snapshot_id(tmp_path / "re")
+
+    def documents(prefix, sid):
+        return client.get_object(Bucket=BUCKET, Key=f"{prefix}/snapshots/{sid}/corpus/documents.jsonl")["Body"].read()
+
+    assert documents("reextracted", new_id) == documents("runs", sid)
+
     warc_key = next(k for k in keys if k.endswith(".warc.gz"))
     original = client.get_object(Bucket=BUCKET, Key=warc_key)["Body"].read()
     flipped = bytearray(original)
