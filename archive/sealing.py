@@ -9,6 +9,8 @@ import logging
 from scrapy import signals
 
 from .manifest import seal
+from .crawl_record import write_crawl_record
+from .delta import write_delta
 from .publish import publish
 from .snapshot import Snapshot
 from .store import open_store
@@ -41,9 +43,12 @@ class SnapshotSeal:
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             "through_proxy": bool(settings.get("NIANBAO_PROXY")),  # the offline portal is one
         }
+        store = open_store(snapshot.store)
+        write_crawl_record(snapshot.crawl_dir, settings)
+        delta = write_delta(snapshot.root, store, snapshot.id)
+        logger.info("against %s: %s", delta["previous"] or "no earlier snapshot", delta["counts"])
         manifest = seal(snapshot.root, snapshot_id=snapshot.id, scope=scope, counts=summary.get("totals", {}))
         logger.info("sealed snapshot %s: %d files", snapshot.id, len(manifest["resources"]))
-        store = open_store(snapshot.store)
         if store.remote:
             status = publish(snapshot.root, store, snapshot.id,
                              patience=settings.getfloat("NIANBAO_STORE_PATIENCE", 600))

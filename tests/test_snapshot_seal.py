@@ -56,3 +56,24 @@ def test_a_snapshot_without_manifest_is_incomplete(copy_of_snapshot):
     assert [line.split()[1] for line in listing.stdout.splitlines()[1:]] == ["incomplete"]
     proc = run_nianbao("verify", str(copy_of_snapshot), timeout=60)
     assert proc.returncode == 1 and "incomplete" in proc.stdout
+
+
+def test_config_environment_and_delta(offline_crawl, tmp_path):
+    crawl = offline_crawl.root / "crawl"
+    config = json.loads((crawl / "config.json").read_text("utf-8"))
+    assert config["BOT_NAME"] == "nianbao" and config["ROBOTSTXT_OBEY"] is True
+    env = json.loads((crawl / "environment.json").read_text("utf-8"))
+    assert env["packages"]["scrapy"] and env["python"]
+    delta = json.loads((offline_crawl.root / "delta.json").read_text("utf-8"))
+    assert delta["previous"] is None and delta["counts"]["new"] == len(offline_crawl.documents)
+
+    # a second crawl of a subset into the same store: unchanged and gone documents are told apart
+    store = offline_crawl.store
+    proc = run_nianbao("crawl", "chongqing_districts", "--offline", "--store", str(store), "-a", "districts=合川区")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    newest = max((store / "snapshots").iterdir())
+    second = json.loads((newest / "delta.json").read_text("utf-8"))
+    assert second["previous"] == offline_crawl.root.name
+    hechuan = [d["doc_id"] for d in offline_crawl.documents if d["portal"] == "合川区"]
+    assert sorted(second["unchanged"]) == sorted(hechuan) and not second["new"] and not second["changed"]
+    assert second["counts"]["gone"] == len(offline_crawl.documents) - len(hechuan)

@@ -1,0 +1,53 @@
+"""delta.json: what changed since the previous complete snapshot of the same store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from .manifest import MANIFEST
+
+
+def fingerprints(lines) -> dict[str, str]:
+    """doc_id → a hash of what a reader sees: title, text, tables, metadata (not capture times)."""
+    out = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        doc = json.loads(line)
+        seen = {k: doc.get(k) for k in ("title", "issuer", "report_year", "publish_date", "text", "tables", "attachments")}
+        out[doc["doc_id"]] = hashlib.sha256(json.dumps(seen, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return out
+
+
+def previous_snapshot(store, current_id: str) -> str | None:
+    """The newest complete snapshot older than this one (ids sort by time)."""
+    ids = sorted({k.split("/")[1] for k in store.keys("snapshots") if k.count("/") >= 2})
+    older = [i for i in ids if i < current_id and store.exists(f"snapshots/{i}/{MANIFEST}")]
+    return older[-1] if older else None
+
+
+def write_delta(root: Path, store, snapshot_id: str) -> dict:
+    path = root / "corpus" / "documents.jsonl"
+    now = fingerprints(path.read_text("utf-8").splitlines()) if path.exists() else {}
+    before_id, before, error = None, {}, None
+    try:
+        before_id = previous_snapshot(store, snapshot_id)
+        if before_id and store.exists(f"snapshots/{before_id}/corpus/documents.jsonl"):
+            with store.open(f"snapshots/{before_id}/corpus/documents.jsonl") as stream:
+                before = fingerprints(line.decode("utf-8") for line in stream.read().splitlines())
+    except Exception as exc:  # the store is down: say so rather than lose the snapshot
+        before_id, before, error = None, {}, f"previous snapshot unreadable: {type(exc).__name__}: {str(exc)[:200]}"
+    delta = {
+        "snapshot": snapshot_id,
+        "previous": before_id,
+        "error": error,
+        "new": sorted(set(now) - set(before)),
+        "changed": sorted(d for d in set(now) & set(before) if now[d] != before[d]),
+        "unchanged": sorted(d for d in set(now) & set(before) if now[d] == before[d]),
+        "gone": sorted(set(before) - set(now)),
+    }
+    delta["counts"] = {k: len(delta[k]) for k in ("new", "changed", "unchanged", "gone")}
+    (root / "delta.json").write_text(json.dumps(delta, indent=1), encoding="utf-8")
+    return delta
