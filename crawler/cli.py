@@ -239,6 +239,20 @@ def reextract(args) -> int:
     return 0
 
 
+def export(args) -> int:
+    from archive.export import export as write_table
+
+    store, prefix = locate_snapshot(args.snapshot, args.store)
+    key = f"{prefix}/corpus/documents.jsonl" if prefix else "corpus/documents.jsonl"
+    if not store.exists(key):
+        raise SystemExit(f"nianbao: the snapshot has no corpus/documents.jsonl")
+    out = Path(args.out or f"{(prefix or str(store)).rstrip('/').rsplit('/', 1)[-1]}.{args.format}")
+    with store.open(key) as stream:
+        count = write_table((line.decode("utf-8") for line in stream), args.format, out)
+    print(f"wrote {count} documents to {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nianbao", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -275,6 +289,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--store", help="store URI: where to find the snapshot by id and to write the new one")
     p.add_argument("--spool", help="local folder for snapshots bound for a remote store")
     p.set_defaults(run=reextract)
+
+    p = sub.add_parser("export", help="a snapshot's corpus as one table")
+    p.add_argument("snapshot", help="a snapshot folder, URI, or its id in the store")
+    p.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="jsonl")
+    p.add_argument("--out", help="output file (default: <snapshot id>.<format>)")
+    p.add_argument("--store", help="store URI, to find a snapshot by id")
+    p.set_defaults(run=export)
 
     p = sub.add_parser("upload", help="upload a sealed snapshot from the spool to a store (after a failed upload)")
     p.add_argument("folder", help="the snapshot's spool folder")
