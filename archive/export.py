@@ -9,7 +9,7 @@ from pathlib import Path
 
 COLUMNS = ("doc_id", "url", "canonical_url", "portal", "portal_code", "title", "issuer", "region", "admin_level",
            "report_year", "publish_date", "form", "text", "tables", "attachments", "captured_at", "warc_file",
-           "warc_offset", "warc_record_id", "extractor_version")
+           "warc_offset", "warc_record_id", "payload_digest", "extractor_version")
 NESTED = ("tables", "attachments")  # kept as JSON text in flat formats
 
 

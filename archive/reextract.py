@@ -75,7 +75,8 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing") -> Iterator[R
                     portal_code=codes.get(meta.get("portal", "")),
                     html=response.text,
                     capture=WarcRef(path.name, records.get_record_offset(), record_id,
-                                    record.rec_headers.get_header("WARC-Date")),
+                                    record.rec_headers.get_header("WARC-Date"),
+                                    record.rec_headers.get_header("WARC-Payload-Digest") or ""),
                 )
 
 

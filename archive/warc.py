@@ -139,4 +139,4 @@ class WarcWriter:
         for record in (response, request, meta):
             writer.write_record(record)
         self.file.flush()
-        return WarcRef(self.name, offset, response_id, date)
+        return WarcRef(self.name, offset, response_id, date, response.rec_headers.get_header("WARC-Payload-Digest") or "")

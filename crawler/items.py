@@ -18,6 +18,7 @@ class WarcRef:
     offset: int
     record_id: str
     captured_at: str  # the WARC-Date of the response record (ISO 8601, UTC)
+    payload_digest: str = ""  # sha256 of the body as the server sent it (WARC-Payload-Digest)
 
 
 @dataclass
@@ -84,4 +85,5 @@ class Document:
     warc_file: str | None = None
     warc_offset: int | None = None
     warc_record_id: str | None = None
+    payload_digest: str | None = None
     extractor_version: str = ""

@@ -52,6 +52,7 @@ def to_document(page: ReportPage) -> Document:
         warc_file=capture.filename if capture else None,
         warc_offset=capture.offset if capture else None,
         warc_record_id=capture.record_id if capture else None,
+        payload_digest=capture.payload_digest if capture else None,
         extractor_version=EXTRACTOR_VERSION,
     )
 

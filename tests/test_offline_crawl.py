@@ -58,6 +58,8 @@ def test_documents_carry_metadata_and_their_capture(offline_crawl, replica):
             record = next(iter(ArchiveIterator(stream)))
             assert record.rec_type == "response"
             assert record.rec_headers.get_header("WARC-Target-URI") == doc["url"]
+            assert record.rec_headers.get_header("WARC-Payload-Digest") == doc["payload_digest"]
+            assert doc["payload_digest"].startswith("sha256:")
 
 
 def test_no_request_left_the_portals_hosts(offline_crawl, replica):
