@@ -1,7 +1,7 @@
 """Re-extraction: rebuild a snapshot's corpus from its WARC files alone, with no network.
 
-The report pages are the WARC's `response` records whose `metadata` record says `kind: report`;
-each is decoded as the crawl decoded it (Content-Encoding, then Scrapy's charset rules) and read by
+The report pages are the WARC's `response` and `revisit` records whose `metadata` record says
+`kind: report` (a revisit's payload is read from the record its WARC-Refers-To names); each is decoded as the crawl decoded it (Content-Encoding, then Scrapy's charset rules) and read by
 the same pipeline code. With the same extractor version, the new `documents.jsonl` is
 byte-identical to the original's.
 """
@@ -23,6 +23,7 @@ from crawler.urls import canonical_url
 
 from .manifest import seal
 from .snapshot import Snapshot
+from .wacz import package_snapshot
 
 
 def decoded_body(payload: bytes, encoding: str | None) -> bytes:
@@ -53,20 +54,30 @@ def report_kinds(path: Path) -> dict[str, dict]:
 def report_pages(warc_dir: Path, registry_name: str = "chongqing") -> Iterator[ReportPage]:
     registry = load_registry(registry_name)
     codes = {p.name: p.code for p in registry.portals}
+    # response record id → (file, offset): where a later revisit finds its payload. Files sort by
+    # time and a revisit always follows its original, so one pass in name order sees it first.
+    responses: dict[str, tuple[Path, int]] = {}
     for path in sorted(warc_dir.glob("*.warc.gz")):
         kinds = report_kinds(path)
         with open(path, "rb") as stream:
             records = ArchiveIterator(stream)
             for record in records:
-                if record.rec_type != "response":
+                if record.rec_type not in ("response", "revisit"):
                     continue
                 record_id = record.rec_headers.get_header("WARC-Record-ID")
                 meta = kinds.get(record_id, {})
-                if meta.get("kind") != "report" or not (200 <= int(record.http_headers.get_statuscode()) < 300):
+                wanted = meta.get("kind") == "report" and 200 <= int(record.http_headers.get_statuscode()) < 300
+                payload = record.raw_stream.read() if wanted else b""
+                offset = records.get_record_offset()  # reads the record to its end: the payload first
+                if record.rec_type == "response":
+                    responses[record_id] = (path, offset)
+                if not wanted:
                     continue
+                if record.rec_type == "revisit":
+                    payload = stored_payload(*responses[record.rec_headers.get_header("WARC-Refers-To")])
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 headers = Headers([(k, v) for k, v in record.http_headers.headers if k.lower() != "content-encoding"])
-                body = decoded_body(record.raw_stream.read(), record.http_headers.get_header("Content-Encoding"))
+                body = decoded_body(payload, record.http_headers.get_header("Content-Encoding"))
                 response = HtmlResponse(url=url, body=body, headers=headers)
                 yield ReportPage(
                     url=url,
@@ -74,10 +85,17 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing") -> Iterator[R
                     portal=meta.get("portal", ""),
                     portal_code=codes.get(meta.get("portal", "")),
                     html=response.text,
-                    capture=WarcRef(path.name, records.get_record_offset(), record_id,
+                    capture=WarcRef(path.name, offset, record_id,
                                     record.rec_headers.get_header("WARC-Date"),
                                     record.rec_headers.get_header("WARC-Payload-Digest") or ""),
                 )
+
+
+def stored_payload(path: Path, offset: int) -> bytes:
+    """The payload of the response record at this offset, as the server sent it."""
+    with open(path, "rb") as stream:
+        stream.seek(offset)
+        return next(iter(ArchiveIterator(stream))).raw_stream.read()
 
 
 def reextract(source: Path, store: str | None = None, spool: str | None = None) -> tuple[Snapshot, dict]:
@@ -101,5 +119,6 @@ def reextract(source: Path, store: str | None = None, spool: str | None = None) 
         counts["failures" if isinstance(item, CrawlFailure) else "documents"] += 1
         writer.process_item(item)
     writer.close_spider()
+    package_snapshot(snapshot.root, snapshot.id)
     seal(snapshot.root, snapshot_id=snapshot.id, scope={"reextracted_from": source.name}, counts=counts)
     return snapshot, counts

@@ -2,12 +2,18 @@
 
 Files are named as WARC/1.1 Annex C suggests (prefix-timestamp-serial-host) and written as
 `….warc.gz.open`, renamed when closed, so an open file is never mistaken for a finished one.
+
+A payload already written in this snapshot (same sha256 payload digest) is written again as a
+`revisit` record (identical-payload-digest profile): HTTP headers kept, no payload, pointing at the
+first capture with WARC-Refers-To, -Target-URI and -Date. Replay tools (pywb, ReplayWeb.page) and
+`archive.reextract` follow that pointer to the payload.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
@@ -38,6 +44,15 @@ class RawHttpHeaders(StatusAndHeaders):
         return self.to_str(filter_func).encode("latin-1") + b"\r\n"
 
 
+@dataclass(frozen=True)
+class FirstCapture:
+    """Where a payload was first written: what a revisit record refers to."""
+
+    uri: str
+    date: str
+    record_id: str
+
+
 def format_warc_date(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -61,6 +76,8 @@ class WarcWriter:
         self.writer: Sha256WARCWriter | None = None
         self.name = ""
         self.warcinfo_id = ""
+        # payload digest → first capture, for revisit records; one entry (~200 B) per distinct payload
+        self.first_captures: dict[str, FirstCapture] = {}
 
     def _open(self) -> None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
@@ -118,11 +135,22 @@ class WarcWriter:
             extra["WARC-IP-Address"] = ip_address
         if truncated:
             extra["WARC-Truncated"] = truncated
-        response = writer.create_warc_record(
-            url, "response", payload=BytesIO(payload), length=len(payload), warc_headers_dict=extra,
-            http_headers=RawHttpHeaders(f"{status} {reason}".strip(), response_headers, protocol=protocol),
-        )
+        http_headers = RawHttpHeaders(f"{status} {reason}".strip(), response_headers, protocol=protocol)
+        digest = payload_digest(payload)
+        first = self.first_captures.get(digest) if payload and not truncated else None
+        if first:
+            extra["WARC-Refers-To"] = first.record_id
+            response = writer.create_revisit_record(url, digest, first.uri, first.date, http_headers=http_headers,
+                                                    warc_headers_dict=extra)
+        else:
+            response = writer.create_warc_record(
+                url, "response", payload=BytesIO(payload), length=len(payload), warc_headers_dict=extra,
+                http_headers=http_headers,
+            )
         response_id = response.rec_headers.get_header("WARC-Record-ID")
+        if payload and not truncated and not first:
+            # an empty or truncated body is never referred to: a revisit would save nothing or mislead
+            self.first_captures[digest] = FirstCapture(url, date, response_id)
         concurrent = {**common, "WARC-Concurrent-To": response_id}
         request_line = f"{request_method} {request_path_and_query} {request_protocol or protocol}"
         request = writer.create_warc_record(
@@ -139,4 +167,13 @@ class WarcWriter:
         for record in (response, request, meta):
             writer.write_record(record)
         self.file.flush()
+        # for a revisit the ref names the revisit record (this exchange's own capture, with its date
+        # and headers); its WARC-Refers-To leads to the payload
         return WarcRef(self.name, offset, response_id, date, response.rec_headers.get_header("WARC-Payload-Digest") or "")
+
+
+def payload_digest(payload: bytes) -> str:
+    """The WARC-Payload-Digest warcio writes for this payload (sha256, base32, as Sha256WARCWriter)."""
+    digester = Digester("sha256")
+    digester.update(payload)
+    return str(digester)

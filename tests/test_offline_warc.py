@@ -38,7 +38,7 @@ def test_each_file_starts_with_warcinfo_and_no_file_is_left_open(offline_crawl):
 def test_every_response_has_its_request_and_metadata(offline_crawl):
     responses, concurrent = set(), Counter()
     for _, record, _ in records(offline_crawl.warc_files):
-        if record.rec_type == "response":
+        if record.rec_type in ("response", "revisit"):
             responses.add(record.rec_headers.get_header("WARC-Record-ID"))
             assert record.rec_headers.get_header("WARC-Payload-Digest").startswith("sha256:")
             assert record.rec_headers.get_header("WARC-Block-Digest").startswith("sha256:")
