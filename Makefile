@@ -2,16 +2,26 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
+# the archive validators and replay (tests use them): pywb and wacz pin old redis, fakeredis and
+# others, so they get their own virtualenv and never change the crawler's
+TOOLS ?= .venv-tools
+TOOLS_PACKAGES := wacz==0.6.0 pywb==2.10.0
 STORE ?= data
 
 .PHONY: install demo test chromium clean
 
-install: $(VENV)/.installed chromium
+install: $(VENV)/.installed $(TOOLS)/.installed chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(TOOLS)/.installed: Makefile
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --upgrade pip
+	$(TOOLS)/bin/pip install --quiet $(TOOLS_PACKAGES)
 	touch $@
 
 # Debian's Chromium for the pages that need JavaScript (scrapy-playwright cannot download a browser here)
@@ -25,7 +35,7 @@ demo: install
 	$(BIN)/nianbao crawl chongqing_districts --offline --store $(STORE)
 
 test: install
-	$(BIN)/pytest -q
+	NIANBAO_TOOLS=$(abspath $(TOOLS)) $(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) $(TOOLS) *.egg-info

@@ -1,5 +1,13 @@
 """SnapshotSeal: when the engine has stopped (every other component has closed its files),
-write the snapshot's SHA256SUMS and manifest.json."""
+index and package the WARC files, then write the snapshot's SHA256SUMS and manifest.json.
+
+Packaging happens here rather than in a spider_closed handler: the WARC writer is closed by the
+capture middleware's own spider_closed handler and the corpus is sorted in the pipeline's
+close_spider, and Scrapy does not order handlers of one signal; engine_stopped comes after all of
+them. Doing it here rather than in the `nianbao` command after the crawl keeps the WACZ and index
+inside the seal (listed in the manifest) and in the upload to a remote store, for every way of
+starting a crawl (`scrapy crawl` too).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,7 @@ import logging
 from scrapy import signals
 
 from .manifest import seal
+from .wacz import package_snapshot
 from .crawl_record import write_crawl_record
 from .delta import write_delta
 from .publish import publish
@@ -47,6 +56,8 @@ class SnapshotSeal:
         write_crawl_record(snapshot.crawl_dir, settings)
         delta = write_delta(snapshot.root, store, snapshot.id)
         logger.info("against %s: %s", delta["previous"] or "no earlier snapshot", delta["counts"])
+        package = package_snapshot(snapshot.root, snapshot.id)
+        logger.info("packaged snapshot %s as %s", snapshot.id, package.name)
         manifest = seal(snapshot.root, snapshot_id=snapshot.id, scope=scope, counts=summary.get("totals", {}))
         logger.info("sealed snapshot %s: %d files", snapshot.id, len(manifest["resources"]))
         if store.remote:

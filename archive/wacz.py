@@ -1,0 +1,110 @@
+"""The snapshot as a WACZ 1.1.1 package, `<snapshot_id>.wacz`, loadable by ReplayWeb.page and pywb.
+
+Inside: `archive/` (the WARC files), `indexes/index.cdx` (the snapshot's `indexes/index.cdxj`, see
+`archive.cdxj`: named `.cdx`, as the WACZ spec names a plain index, because pywb 2.10's
+`wb-manager add --unpack-wacz` imports only `*.cdx`/`*.cdx.gz`), `pages/pages.jsonl`
+(one page per report document, with its clean text, so a reader can find and search the reports),
+`datapackage.json` (every file with its sha256 and size) and `datapackage-digest.json`.
+Everything is streamed through the zip in chunks: a WARC can be a gigabyte. Entries are stored,
+not deflated, as WACZ asks, so a replay tool can read a record at its offset without unpacking.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .cdxj import write_index
+from .manifest import CHUNK, software_version
+
+WACZ_VERSION = "1.1.1"
+INDEX = "indexes/index.cdxj"  # in the snapshot folder
+PACKED_INDEX = "indexes/index.cdx"  # the same bytes, in the package
+PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
+# frictionless resource names: lowercase letters, digits and -._/
+NOT_IN_NAME = re.compile(r"[^-a-z0-9._/]")
+
+
+class HashingWriter:
+    """Counts and hashes what goes through to a zip entry."""
+
+    def __init__(self, stream):
+        self.stream, self.sha256, self.bytes = stream, hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> None:
+        self.sha256.update(data)
+        self.bytes += len(data)
+        self.stream.write(data)
+
+
+def page_lines(documents: Path):
+    yield PAGES_HEADER
+    if not documents.exists():
+        return
+    with open(documents, encoding="utf-8") as stream:
+        for line in stream:
+            doc = json.loads(line)
+            yield {"url": doc["url"], "ts": doc["captured_at"], "title": doc["title"], "text": doc["text"]}
+
+
+def _entry(archive: zipfile.ZipFile, path: str, size_hint: int = 0):
+    info = zipfile.ZipInfo(path, datetime.now(timezone.utc).timetuple()[:6])
+    info.compress_type = zipfile.ZIP_STORED
+    # zip64 must be chosen before writing an entry that might pass 2 GiB
+    return archive.open(info, "w", force_zip64=size_hint > (1 << 31))
+
+
+def _resource(path: str, out: HashingWriter) -> dict:
+    return {"name": NOT_IN_NAME.sub("-", Path(path).name.lower()), "path": path,
+            "hash": "sha256:" + out.sha256.hexdigest(), "bytes": out.bytes}
+
+
+def write_wacz(target: Path, *, snapshot_id: str, warc_files: list[Path], index: Path, documents: Path) -> dict:
+    """Write the package (via `….part`, renamed when complete); its datapackage."""
+    resources = []
+    partial = target.with_name(target.name + ".part")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for source, path in [(w, f"archive/{w.name}") for w in warc_files] + [(index, PACKED_INDEX)]:
+            with open(source, "rb") as stream, _entry(archive, path, source.stat().st_size) as entry:
+                out = HashingWriter(entry)
+                for chunk in iter(lambda: stream.read(CHUNK), b""):
+                    out.write(chunk)
+            resources.append(_resource(path, out))
+        with _entry(archive, "pages/pages.jsonl") as entry:
+            out = HashingWriter(entry)
+            for page in page_lines(documents):
+                out.write((json.dumps(page, ensure_ascii=False) + "\n").encode("utf-8"))
+        resources.append(_resource("pages/pages.jsonl", out))
+        package = {
+            "profile": "data-package",
+            "title": f"nianbao snapshot {snapshot_id}",
+            "resources": resources,
+            "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "wacz_version": WACZ_VERSION,
+            "software": software_version(),
+        }
+        body = json.dumps(package, ensure_ascii=False, indent=1).encode("utf-8")
+        with _entry(archive, "datapackage.json") as entry:
+            entry.write(body)
+        digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(body).hexdigest()}
+        with _entry(archive, "datapackage-digest.json") as entry:
+            entry.write(json.dumps(digest, indent=1).encode("utf-8"))
+    partial.replace(target)
+    return package
+
+
+def package_snapshot(root: Path, snapshot_id: str) -> Path:
+    """Index the snapshot's WARC files and package them with its corpus' pages: `<root>/<id>.wacz`.
+
+    Call it when the WARC files are closed and the corpus is complete (before sealing)."""
+    warc_files = sorted((root / "warc").glob("*.warc.gz"))
+    index = root / INDEX
+    write_index(warc_files, index)
+    target = root / f"{snapshot_id}.wacz"
+    write_wacz(target, snapshot_id=snapshot_id, warc_files=warc_files, index=index,
+               documents=root / "corpus" / "documents.jsonl")
+    return target
