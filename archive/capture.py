@@ -24,9 +24,11 @@ from scrapy.settings import BaseSettings
 from archive.item_refs import CAPTURE_META_KEY
 from archive.snapshot import Snapshot
 
+from .browser_capture import BrowserExchanges
 from .warc import WarcWriter
 
 STARTED_META_KEY = "nianbao_request_started"
+BROWSER_META_KEY = "nianbao_browser_exchanges"
 # settings that shape what a crawl fetches; their hash identifies the configuration in warcinfo
 CONFIG_SETTINGS = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS",
                    "CONCURRENT_REQUESTS_PER_DOMAIN", "AUTOTHROTTLE_ENABLED", "DOWNLOAD_MAXSIZE",
@@ -151,6 +153,10 @@ class WarcCaptureMiddleware:
 
     def process_request(self, request):
         request.meta[STARTED_META_KEY] = datetime.now(timezone.utc)
+        if request.meta.get("playwright"):
+            exchanges = BrowserExchanges(self.writer, self.exchange_metadata(request))
+            request.meta[BROWSER_META_KEY] = exchanges
+            request.meta["playwright_page_event_handlers"] = {"response": exchanges.on_response}
 
     def headers_received(self, request):
         # process_request runs before the download slot's queue (DOWNLOAD_DELAY, concurrency),
@@ -160,11 +166,14 @@ class WarcCaptureMiddleware:
         if latency is not None:
             request.meta[STARTED_META_KEY] = datetime.now(timezone.utc) - timedelta(seconds=latency)
 
-    def process_response(self, request, response):
+    async def process_response(self, request, response):
         if "cached" in response.flags:
             return response  # archived when it was first fetched
-        if "playwright" in response.flags or not request.url.startswith(("http://", "https://")):
-            return response  # a rendered DOM or a local file is not an HTTP exchange
+        if "playwright" in response.flags:
+            await self.write_rendered(request, response)
+            return response
+        if not request.url.startswith(("http://", "https://")):
+            return response  # a local file is not an HTTP exchange
         parts = urlsplit(request.url)
         meta = request.meta
         protocol = response.protocol or "HTTP/1.1"
@@ -186,19 +195,46 @@ class WarcCaptureMiddleware:
             ip_address=str(response.ip_address) if response.ip_address else None,
             warc_date=meta.get(STARTED_META_KEY) or datetime.now(timezone.utc),
             truncated=truncation(response),
-            metadata={
-                "spider": self.crawler.spider.name if self.crawler.spider else "",
-                "portal": meta.get("portal", ""),
-                "kind": meta.get("kind", ""),
-                "depth": meta.get("depth", 0),
-                "referer": (request.headers.get("Referer") or b"").decode("latin-1"),
-                "download-latency": f"{meta.get('download_latency', 0):.6f}",
-                "retry-count": meta.get("retry_times", 0),
-                "redirect-hop": len(meta.get("redirect_urls", [])),
-            },
+            metadata=self.exchange_metadata(request),
         )
         meta[CAPTURE_META_KEY] = ref
         return response
+
+    def process_exception(self, request, exception):
+        # the recorder holds the page's event handler: no request copied for a retry may carry it
+        request.meta.pop(BROWSER_META_KEY, None)
+        request.meta.pop("playwright_page_event_handlers", None)
+
+    async def write_rendered(self, request, response) -> None:
+        """The browser's network responses (recorded while the page was open), then its DOM as a
+        `conversion` record referring to the page's own response."""
+        exchanges = request.meta.pop(BROWSER_META_KEY, None)
+        request.meta.pop("playwright_page_event_handlers", None)
+        document = None
+        if exchanges is not None:
+            await exchanges.settled()
+            document = exchanges.document
+        request.meta[CAPTURE_META_KEY] = self.writer.write_conversion(
+            url=response.url,
+            body=response.body,
+            content_type=f"text/html; charset={response.encoding}",
+            refers_to=document.record_id if document else None,
+            warc_date=datetime.now(timezone.utc),
+            metadata={**self.exchange_metadata(request), "via": "browser", "rendered-by": "chromium"},
+        )
+
+    def exchange_metadata(self, request) -> dict:
+        meta = request.meta
+        return {
+            "spider": self.crawler.spider.name if self.crawler.spider else "",
+            "portal": meta.get("portal", ""),
+            "kind": meta.get("kind", ""),
+            "depth": meta.get("depth", 0),
+            "referer": (request.headers.get("Referer") or b"").decode("latin-1"),
+            "download-latency": f"{meta.get('download_latency', 0):.6f}",
+            "retry-count": meta.get("retry_times", 0),
+            "redirect-hop": len(meta.get("redirect_urls", [])),
+        }
 
 
 def truncation(response) -> str | None:

@@ -1,7 +1,9 @@
 """Re-extraction: rebuild a snapshot's corpus from its WARC files alone, with no network.
 
-The report pages are the WARC's `response` and `revisit` records whose `metadata` record says
-`kind: report` (a revisit's payload is read from the record its WARC-Refers-To names); each is decoded as the crawl decoded it (Content-Encoding, then Scrapy's charset rules) and read by
+The report pages are the WARC's `response`, `revisit` and `conversion` records whose `metadata`
+record says `kind: report` (a revisit's payload is read from the record its WARC-Refers-To names; a
+conversion is the DOM of a page the browser rendered); each is decoded as the crawl decoded it
+(Content-Encoding, then Scrapy's charset rules) and read by
 the same pipeline code. With the same extractor version, the new `documents.jsonl` is
 byte-identical to the original's.
 """
@@ -62,11 +64,15 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing") -> Iterator[R
         with open(path, "rb") as stream:
             records = ArchiveIterator(stream)
             for record in records:
-                if record.rec_type not in ("response", "revisit"):
+                if record.rec_type not in ("response", "revisit", "conversion"):
                     continue
                 record_id = record.rec_headers.get_header("WARC-Record-ID")
                 meta = kinds.get(record_id, {})
-                wanted = meta.get("kind") == "report" and 200 <= int(record.http_headers.get_statuscode()) < 300
+                # a rendered page: the conversion record holds the DOM the spider read, and its
+                # metadata (not the network response's) says it is a report
+                rendered = record.rec_type == "conversion"
+                status = 200 if rendered else int(record.http_headers.get_statuscode())
+                wanted = meta.get("kind") == "report" and 200 <= status < 300
                 payload = record.raw_stream.read() if wanted else b""
                 offset = records.get_record_offset()  # reads the record to its end: the payload first
                 if record.rec_type == "response":
@@ -76,8 +82,12 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing") -> Iterator[R
                 if record.rec_type == "revisit":
                     payload = stored_payload(*responses[record.rec_headers.get_header("WARC-Refers-To")])
                 url = record.rec_headers.get_header("WARC-Target-URI")
-                headers = Headers([(k, v) for k, v in record.http_headers.headers if k.lower() != "content-encoding"])
-                body = decoded_body(payload, record.http_headers.get_header("Content-Encoding"))
+                if rendered:
+                    headers = Headers({"Content-Type": record.rec_headers.get_header("Content-Type")})
+                    body = payload
+                else:
+                    headers = Headers([(k, v) for k, v in record.http_headers.headers if k.lower() != "content-encoding"])
+                    body = decoded_body(payload, record.http_headers.get_header("Content-Encoding"))
                 response = HtmlResponse(url=url, body=body, headers=headers)
                 yield ReportPage(
                     url=url,

@@ -98,6 +98,44 @@ class WarcWriter:
         os.replace(self.directory / (self.name + ".open"), self.directory / self.name)
         self.file = self.writer = None
 
+    def _ready(self) -> Sha256WARCWriter:
+        # rotate between exchanges only, so an exchange never spans two files
+        if self.file is not None and self.file.tell() > self.max_size:
+            self.close()
+        if self.file is None:
+            self._open()
+        return self.writer
+
+    def _metadata_record(self, url: str, fields: dict, headers: dict):
+        block = "".join(f"{k}: {_field_value(v)}\r\n" for k, v in fields.items() if v is not None and v != "")
+        block = block.encode("utf-8")
+        return self.writer.create_warc_record(
+            url, "metadata", payload=BytesIO(block), length=len(block),
+            warc_content_type="application/warc-fields", warc_headers_dict=headers,
+        )
+
+    def write_conversion(self, *, url: str, body: bytes, content_type: str, refers_to: str | None,
+                         warc_date: datetime, metadata: dict) -> WarcRef:
+        """Write what a browser made of a page (its rendered DOM) as a `conversion` record, with a
+        `metadata` record; `refers_to` is the response record of the page as the server sent it.
+
+        A rendered DOM is not what any server sent, so it is never a `response` record."""
+        writer = self._ready()
+        date = format_warc_date(warc_date)
+        headers = {"WARC-Date": date, "WARC-Warcinfo-ID": self.warcinfo_id}
+        if refers_to:
+            headers["WARC-Refers-To"] = refers_to
+        conversion = writer.create_warc_record(url, "conversion", payload=BytesIO(body), length=len(body),
+                                               warc_content_type=content_type, warc_headers_dict=headers)
+        conversion_id = conversion.rec_headers.get_header("WARC-Record-ID")
+        meta = self._metadata_record(url, metadata, {"WARC-Date": date, "WARC-Warcinfo-ID": self.warcinfo_id,
+                                                     "WARC-Concurrent-To": conversion_id})
+        offset = self.file.tell()
+        for record in (conversion, meta):
+            writer.write_record(record)
+        self.file.flush()
+        return WarcRef(self.name, offset, conversion_id, date, conversion.rec_headers.get_header("WARC-Payload-Digest") or "")
+
     def write_exchange(
         self,
         *,
@@ -122,12 +160,7 @@ class WarcWriter:
         `request_protocol` defaults to `protocol`; they differ when an HTTP/1.1 request gets an
         HTTP/1.0 answer.
         """
-        # rotate between exchanges only, so an exchange never spans two files
-        if self.file is not None and self.file.tell() > self.max_size:
-            self.close()
-        if self.file is None:
-            self._open()
-        writer = self.writer
+        writer = self._ready()
         date = format_warc_date(warc_date)
         common = {"WARC-Date": date, "WARC-Warcinfo-ID": self.warcinfo_id}
         extra = dict(common)
@@ -157,12 +190,7 @@ class WarcWriter:
             url, "request", payload=BytesIO(request_body), length=len(request_body), warc_headers_dict=concurrent,
             http_headers=RawHttpHeaders(request_line, request_headers, is_http_request=True),
         )
-        fields = "".join(f"{k}: {_field_value(v)}\r\n" for k, v in metadata.items() if v is not None and v != "")
-        fields = fields.encode("utf-8")
-        meta = writer.create_warc_record(
-            url, "metadata", payload=BytesIO(fields), length=len(fields),
-            warc_content_type="application/warc-fields", warc_headers_dict=concurrent,
-        )
+        meta = self._metadata_record(url, metadata, concurrent)
         offset = self.file.tell()
         for record in (response, request, meta):
             writer.write_record(record)

@@ -61,7 +61,7 @@ class PortalSpider(scrapy.Spider):
             url,
             callback=callback,
             errback=self.on_error,
-            meta={"portal": portal.name, "kind": kind, **meta},
+            meta={"portal": portal.name, "kind": kind, **({"render": True} if kind in portal.render else {}), **meta},
         )
 
     def links(self, response: Response, portal: Portal) -> Iterator[tuple[str, str]]:

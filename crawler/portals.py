@@ -25,6 +25,7 @@ class Portal:
     confirmed: bool  # domain seen on real report pages
     aliases: tuple[str, ...] = ()
     extra_hosts: tuple[str, ...] = ()
+    render: tuple[str, ...] = ()  # page kinds (home, column, list, report…) that need a browser
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -79,6 +80,7 @@ def load_registry(name: str) -> Registry:
             confirmed=p["confirmed"],
             aliases=tuple(p.get("aliases", ())),
             extra_hosts=tuple(p.get("extra_hosts", ())),
+            render=tuple(p.get("render", ())),
         )
         for p in raw["portals"]
     )

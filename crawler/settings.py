@@ -17,6 +17,8 @@ NIANBAO_PROXY = None  # set to the offline replica's address to crawl it
 NIANBAO_WARC_MAX_SIZE = 1_000_000_000
 NIANBAO_OPERATOR = ""
 NIANBAO_CONTACT = "https://github.com/nianbao/nianbao"
+NIANBAO_BROWSER = True  # pages marked `render` go through Chromium (crawler/browser.py)
+NIANBAO_CHROMIUM = None  # None: `chromium` on PATH (Debian's)
 
 # -- politeness (live) -----------------------------------------------------------------------
 USER_AGENT = f"nianbao/0.1 (+{NIANBAO_CONTACT}; research archive of government annual reports)"
@@ -48,7 +50,11 @@ REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 would otherwise run code sent to a
 # -- components ------------------------------------------------------------------------------
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"
 
+ADDONS = {
+    "crawler.browser.BrowserAddon": 0,
+}
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.browser.BrowserMiddleware": 700,
     "crawler.proxy.ProxyMiddleware": 740,
     # above HttpCompressionMiddleware (590): records what the server sent, compressed or not
     "archive.capture.WarcCaptureMiddleware": 950,

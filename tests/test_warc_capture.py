@@ -33,6 +33,11 @@ PAGE = ("<html><head><meta charset='utf-8'><title>2023年政府信息公开工�
 CHUNKS = [b"<html><body>", "第一部分 总体情况".encode(), b"x" * 5000, b"</body></html>"]
 GBK_NAME = '"年报.pdf"'.encode("gbk")
 QUERY = "q=" + quote("年报") + "&page=2"
+# a page whose body exists only once its (gzipped) script ran, and which asks for an off-site tracker
+RENDERED = ("<html><head><meta charset='utf-8'><title>2023年度报告</title><script src='/app.js'></script></head>"
+            "<body><div id='list'></div><img src='http://203.0.113.9/t.gif'></body></html>").encode("utf-8")
+SCRIPT = ("window.addEventListener('DOMContentLoaded', function () {"
+          " document.getElementById('list').innerHTML = '<p>第二部分 主动公开政府信息情况</p>'; });").encode("utf-8")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -81,6 +86,11 @@ class Handler(BaseHTTPRequestHandler):
             for chunk in CHUNKS:
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             self.wfile.write(b"0\r\n\r\n")
+        elif self.path == "/rendered":
+            self._send(200, RENDERED, html)
+        elif self.path == "/app.js":
+            self._send(200, gzip.compress(SCRIPT), [("Content-Type", "application/javascript"),
+                                                    ("Content-Encoding", "gzip")])
         elif self.path == "/truncated":
             self.send_response(200)
             self.send_header("Content-Length", "100")
@@ -242,10 +252,18 @@ def test_request_records_say_what_the_server_received(archive):
         method, target, version = request["http"].protocol, *request["http"].statusline.split(" ")
         by_target[target] = (method, request, r)
         assert version == "HTTP/1.1"
+    browser = {r["headers"].get_header("WARC-Concurrent-To") for r in archive["records"]
+               if r["type"] == "metadata" and b"via: browser" in r["payload"]}
     for got in archive["received"]:
         method, request, response = by_target[got["target"]]
         assert method == got["method"]
-        assert [(k.lower(), v) for k, v in request["http"].headers] == [(k.lower(), v) for k, v in got["headers"]]
+        recorded = [(k.lower(), v) for k, v in request["http"].headers]
+        if response["headers"].get_header("WARC-Record-ID") in browser:
+            # Playwright reports what the page asked for, not what Chromium's network layer added:
+            # every line recorded was sent, none is invented
+            assert recorded and set(recorded) <= {(k.lower(), v) for k, v in got["headers"]}, got["target"]
+        else:
+            assert recorded == [(k.lower(), v) for k, v in got["headers"]]
         assert request["payload"] == got["body"]
         # WARC-Date is when the request really went out, not when it entered the download queue
         # (with DOWNLOAD_DELAY=0.25 the last of the 10 requests waits there for about 2 s)
@@ -306,7 +324,8 @@ def test_warc_ref_in_meta_points_at_the_response_record(archive):
         with open(warc_dir / ref["filename"], "rb") as f:
             f.seek(ref["offset"])
             record = next(iter(ArchiveIterator(f)))
-            assert record.rec_type in CAPTURES  # a revisit's WARC-Refers-To leads to the payload
+            # a revisit's WARC-Refers-To leads to the payload; a rendered page is the DOM the spider read
+            assert record.rec_type in CAPTURES + ("conversion",)
             assert record.rec_headers.get_header("WARC-Record-ID") == ref["record_id"]
             assert record.rec_headers.get_header("WARC-Target-URI") == seen["url"]
             assert record.rec_headers.get_header("WARC-Date") == ref["captured_at"]
@@ -320,7 +339,8 @@ def test_rotation_starts_every_file_with_warcinfo(server, tmp_path):
     for path in files:
         warcio_check(path)
         types = [r["type"] for r in read_records(path)]
-        assert types in (["warcinfo", "response", "request", "metadata"], ["warcinfo", "revisit", "request", "metadata"])
+        assert types in (["warcinfo", "response", "request", "metadata"], ["warcinfo", "revisit", "request", "metadata"],
+                         ["warcinfo", "conversion", "metadata"])
 
 
 def test_crawl_config_keeps_credentials_out():
@@ -333,3 +353,30 @@ def test_crawl_config_keeps_credentials_out():
     assert config["NIANBAO_PROXY"] == "http://10.0.0.1:3128" and config["NIANBAO_OPERATOR"] == "某研究组"
     assert "pw" not in json.dumps(config) and not any("SECRET" in k or "TOKEN" in k for k in config)
     assert "USER_AGENT" in config and "ROBOTSTXT_OBEY" in config
+
+
+def test_a_rendered_page_is_kept_as_fetched_and_as_rendered(archive):
+    """The browser's network responses are response records (bodies as the browser decoded them, the
+    server's encoding headers renamed); the DOM the spider read is a conversion record referring to them."""
+    base, records = archive["base"], archive["records"]
+    page = archive["responses"][base + "/rendered"]
+    assert page["type"] == "response" and page["payload"] == RENDERED
+    (conversion,) = [r for r in records if r["type"] == "conversion"]
+    assert conversion["headers"].get_header("WARC-Target-URI") == base + "/rendered"
+    assert conversion["headers"].get_header("WARC-Refers-To") == page["headers"].get_header("WARC-Record-ID")
+    assert conversion["headers"].get_header("Content-Type").startswith("text/html")
+    seen = {s["url"]: base64.b64decode(s["body"]) for s in archive["seen"]}
+    assert conversion["payload"] == seen[base + "/rendered"]
+    assert "第二部分 主动公开政府信息情况" in conversion["payload"].decode("utf-8")  # written by the script
+    (meta,) = [r for r in records if r["type"] == "metadata"
+               and r["headers"].get_header("WARC-Concurrent-To") == conversion["headers"].get_header("WARC-Record-ID")]
+    assert b"kind: report\r\n" in meta["payload"] and b"via: browser\r\n" in meta["payload"]
+
+    script = archive["responses"][base + "/app.js"]
+    assert script["payload"] == SCRIPT  # decoded by the browser…
+    assert script["http"].get_header("Content-Encoding") is None  # …so it does not claim an encoding
+    assert script["http"].get_header("X-Orig-Content-Encoding") == "gzip"
+    assert script["http"].get_header("X-Orig-Content-Length") == str(len(gzip.compress(SCRIPT)))
+    # the off-site tracker the page asked for was never fetched
+    assert not [r for r in records if "203.0.113.9" in (r["headers"].get_header("WARC-Target-URI") or "")]
+    assert not [g for g in archive["received"] if "t.gif" in g["target"]]

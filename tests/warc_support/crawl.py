@@ -27,6 +27,7 @@ class WarcTestSpider(scrapy.Spider):
     async def start(self):
         for path in PATHS:
             yield scrapy.Request(self.base + path, meta={"portal": "测试区", "kind": "report"})
+        yield scrapy.Request(self.base + "/rendered", meta={"portal": "测试区", "kind": "report", "render": True})
         yield scrapy.FormRequest(self.base + "/submit", formdata={"year": "2023", "title": "年度报告"},
                                  meta={"portal": "测试区", "kind": "list"})
 
@@ -47,7 +48,9 @@ class WarcTestSpider(scrapy.Spider):
 
 def main(base, store, out, *overrides):
     settings = {
-        "DOWNLOADER_MIDDLEWARES": {"archive.capture.WarcCaptureMiddleware": 950},
+        "ADDONS": {"crawler.browser.BrowserAddon": 0},
+        "DOWNLOADER_MIDDLEWARES": {"crawler.browser.BrowserMiddleware": 700,
+                                   "archive.capture.WarcCaptureMiddleware": 950},
         "NIANBAO_STORE": store,
         "REMOTE_CONTROL_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,

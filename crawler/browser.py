@@ -1,0 +1,115 @@
+"""The browser, only for the pages that need JavaScript: scrapy-playwright with Debian's Chromium.
+
+A request goes through the browser when its meta says `render` (a portal lists the page kinds that
+need it in its registry entry, `render`); every other request keeps Scrapy's own downloader.
+`BrowserAddon` wires scrapy-playwright in before the settings freeze, so `scrapy crawl` and
+`nianbao crawl` get the same browser; `BrowserMiddleware` hands the marked requests to it and keeps
+the browser inside the spider's hosts (its subresource requests included).
+What the browser fetched is archived by `archive.capture`.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from urllib.parse import urlsplit
+
+from scrapy_playwright.headers import use_scrapy_headers
+
+from .portals import bare_host
+
+logger = logging.getLogger(__name__)
+
+HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+# the launch options that work with Debian's Chromium on these machines (see README, Browser)
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+# with a proxy, names are the proxy's business: Chromium must not look any up itself
+NO_OWN_DNS = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class BrowserAddon:
+    """Settings of scrapy-playwright, derived from nianbao's own (`NIANBAO_BROWSER`, `NIANBAO_PROXY`)."""
+
+    def update_settings(self, settings) -> None:
+        if not settings.getbool("NIANBAO_BROWSER", True):
+            return
+        handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
+        handlers.update(http=HANDLER, https=HANDLER)
+        settings.set("DOWNLOAD_HANDLERS", handlers, "addon")
+        settings.set("PLAYWRIGHT_BROWSER_TYPE", "chromium", "addon")
+        args = list(CHROMIUM_ARGS)
+        launch = {"headless": True, "args": args}
+        if path := settings.get("NIANBAO_CHROMIUM") or chromium_path():
+            launch["executable_path"] = path
+        if proxy := settings.get("NIANBAO_PROXY"):
+            launch["proxy"] = {"server": proxy}
+            args.append(NO_OWN_DNS)
+        settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch, "addon")
+        settings.set("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", settings.getfloat("DOWNLOAD_TIMEOUT", 30) * 1000, "addon")
+        settings.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT", 4, "addon")
+        settings.set("PLAYWRIGHT_PROCESS_REQUEST_HEADERS", "crawler.browser.browser_headers", "addon")
+
+
+async def browser_headers(*, browser_type_name, playwright_request, scrapy_request_data) -> dict:
+    """Scrapy's headers (User-Agent, Accept-Language…) for what the browser sends, without
+    Accept-Encoding: Chromium sets its own and ignores ours, and a header we asked for but the
+    browser replaced would make the archived request say something that was never sent."""
+    headers = await use_scrapy_headers(browser_type_name=browser_type_name, playwright_request=playwright_request,
+                                       scrapy_request_data=scrapy_request_data)
+    return {k: v for k, v in headers.items() if k.lower() != "accept-encoding"}
+
+
+def in_scope(url: str, domains: list[str]) -> bool:
+    host = bare_host(urlsplit(url).hostname or "")
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+SCOPE_META_KEY = "nianbao_browser_scope"
+
+
+class BrowserMiddleware:
+    """`meta["render"]` → a scrapy-playwright request confined to the spider's hosts."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.enabled = crawler.settings.getbool("NIANBAO_BROWSER", True)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request):
+        if not request.meta.get("render"):
+            return None
+        if not self.enabled:
+            self.crawler.stats.inc_value("nianbao/browser/disabled")
+            return None  # fetched as any page: what the server sends is still archived
+        spider = self.crawler.spider
+        domains = [bare_host(d) for d in getattr(spider, "allowed_domains", None) or []]
+        request.meta[SCOPE_META_KEY] = domains or [bare_host(urlsplit(request.url).hostname or "")]
+        request.meta["playwright"] = True
+        # a path, not an object: meta must stay picklable for a crawl's job directory
+        request.meta["playwright_page_init_callback"] = "crawler.browser.confine_to_scope"
+        return None
+
+
+async def confine_to_scope(page, request) -> None:
+    """Abort what a rendered page asks for outside the spider's hosts (trackers, CDNs, ad servers)."""
+    domains = request.meta[SCOPE_META_KEY]
+
+    async def route(route) -> None:
+        url = route.request.url
+        if url.startswith(("http://", "https://")) and not in_scope(url, domains):
+            logger.debug("browser: %s is out of scope, not fetched (page %s)", url, request.url)
+            await route.abort("blockedbyclient")
+        else:
+            await route.fallback()  # to scrapy-playwright's own handler (Scrapy's headers)
+
+    await page.route("**", route)
