@@ -24,6 +24,7 @@ from crawler.portals import bare_host
 
 from .site import Replica, build_replica
 
+CHUNK = 8192  # nginx's default gzip buffer size
 NOT_FOUND = (
     "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>404 页面不存在</title></head>"
     "<body><div class=\"error\"><h1>404</h1><p>抱歉,您访问的页面不存在或已被删除!</p>"
@@ -110,9 +111,12 @@ class PortalHandler(BaseHTTPRequestHandler):
         if page is None:
             return self.reply(404, NOT_FOUND, "text/html; charset=utf-8", head)
         etag = '"' + hashlib.sha1(page.body).hexdigest()[:16] + '"'
-        self.reply(page.status, page.body, page.content_type, head, page.last_modified, etag)
+        cookies = session_cookies(host) if path == "/" else ()
+        self.reply(page.status, page.body, page.content_type, head, page.last_modified, etag, cookies)
 
-    def reply(self, status, body, content_type, head=False, last_modified=None, etag=None):
+    def reply(self, status, body, content_type, head=False, last_modified=None, etag=None, cookies=()):
+        """Answer as the portals' nginx does: gzip on the fly for text, sent chunked (the compressed
+        length is not known in advance); deflate for a client that asks only for it, as IIS does."""
         encoding = None
         accepted = self.headers.get("Accept-Encoding", "")
         if content_type.startswith("text/") and len(body) > 512:
@@ -120,20 +124,42 @@ class PortalHandler(BaseHTTPRequestHandler):
                 body, encoding = gzip.compress(body, mtime=0), "gzip"
             elif "deflate" in accepted:
                 body, encoding = zlib.compress(body), "deflate"
+        chunked = encoding == "gzip"
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "keep-alive")
+        for cookie in cookies:  # one header line each, as servers send them
+            self.send_header("Set-Cookie", cookie)
         if encoding:
-            self.send_header("Content-Encoding", encoding)
             self.send_header("Vary", "Accept-Encoding")
+            self.send_header("Content-Encoding", encoding)
         if last_modified:
             self.send_header("Last-Modified", last_modified)
         if etag:
             self.send_header("ETag", etag)
-        self.send_header("Accept-Ranges", "bytes")
+        if not chunked:
+            self.send_header("Accept-Ranges", "bytes")
         self.end_headers()
-        if not head:
+        if head:
+            return
+        if not chunked:
             self.wfile.write(body)
+            return
+        for start in range(0, len(body), CHUNK):  # nginx flushes its output buffers in pieces
+            piece = body[start:start + CHUNK]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        self.wfile.write(b"0\r\n\r\n")
+
+
+def session_cookies(host: str) -> tuple[str, str]:
+    """What the portals' load balancer and application server set on a first visit to the home page."""
+    server = hashlib.sha1(bare_host(host).encode()).hexdigest()[:32]
+    session = hashlib.sha1(b"session:" + host.encode()).hexdigest()[:32].upper()
+    return (f"SERVERID={server}|1700000000|1700000000;Path=/", f"JSESSIONID={session}; Path=/; HttpOnly")
 
 
 class PortalServer(ThreadingHTTPServer):

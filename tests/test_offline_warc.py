@@ -69,6 +69,23 @@ def test_payloads_are_what_the_server_sent(offline_crawl):
     assert encodings["gzip"] > 100
 
 
+def test_chunked_bodies_and_repeated_cookies_survive(offline_crawl):
+    """The portals send gzip chunked (no Content-Length) and two Set-Cookie lines on their home pages."""
+    chunked = cookies = 0
+    for _, record, payload in records(offline_crawl.warc_files):
+        if record.rec_type != "response":
+            continue
+        headers = record.http_headers
+        if headers.get_header("Content-Encoding") == "gzip" and headers.get_header("Content-Length") is None:
+            chunked += 1
+            assert gzip.decompress(payload)  # the whole de-chunked body, still compressed
+        set_cookie = [v for k, v in headers.headers if k.lower() == "set-cookie"]
+        if set_cookie:
+            cookies += 1
+            assert len(set_cookie) == 2 and set_cookie[0].startswith("SERVERID="), set_cookie
+    assert chunked > 100 and cookies >= 20
+
+
 def test_request_records_carry_the_request_as_sent(offline_crawl):
     for _, record, body in records(offline_crawl.warc_files):
         if record.rec_type == "request":

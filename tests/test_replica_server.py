@@ -1,6 +1,7 @@
 """The offline portal over real HTTP: every real URL shape is served, as a proxy and through TLS."""
 
 import gzip
+import zlib
 import http.client
 import re
 import ssl
@@ -52,10 +53,23 @@ def test_https_portals_answer_through_connect(portal):
     assert status == 200 and "政府信息公开工作年度报告" in body.decode("utf-8")
 
 
-def test_html_is_gzipped_for_clients_that_ask(portal):
-    status, headers, body = fetch(portal, "http://www.hc.gov.cn/", {"Accept-Encoding": "gzip"})
-    assert headers["Content-Encoding"] == "gzip" and int(headers["Content-Length"]) == len(body)
+def test_html_is_gzipped_and_chunked_for_clients_that_ask(portal):
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": portal.proxy_url}))
+    request = urllib.request.Request("http://www.hc.gov.cn/", headers={"Accept-Encoding": "gzip"})
+    with opener.open(request, timeout=10) as response:
+        headers, body = response.headers, response.read()
+    assert headers["Content-Encoding"] == "gzip" and headers["Transfer-Encoding"] == "chunked"
+    assert headers["Content-Length"] is None
     assert "部门街镇" in gzip.decompress(body).decode("utf-8")
+    # the home page sets two cookies, one header line each
+    cookies = headers.get_all("Set-Cookie")
+    assert len(cookies) == 2 and cookies[0].startswith("SERVERID=") and cookies[1].startswith("JSESSIONID=")
+
+
+def test_deflate_bodies_keep_their_length(portal):
+    _, headers, body = fetch(portal, "http://www.hc.gov.cn/", {"Accept-Encoding": "deflate"})
+    assert headers["Content-Encoding"] == "deflate" and int(headers["Content-Length"]) == len(body)
+    assert "部门街镇" in zlib.decompress(body).decode("utf-8")
 
 
 def test_dead_portal_closes_the_connection(portal):
