@@ -194,7 +194,7 @@ class WarcCaptureMiddleware:
             payload=response.body,
             ip_address=str(response.ip_address) if response.ip_address else None,
             warc_date=meta.get(STARTED_META_KEY) or datetime.now(timezone.utc),
-            truncated=truncation(response),
+            truncated=request.meta.get("nianbao_truncated") or truncation(response),
             metadata=self.exchange_metadata(request),
         )
         meta[CAPTURE_META_KEY] = ref
@@ -238,12 +238,9 @@ class WarcCaptureMiddleware:
 
 
 def truncation(response) -> str | None:
-    """WARC-Truncated for a body Scrapy did not get whole.
-
-    A body over DOWNLOAD_MAXSIZE never gets here (Scrapy 2.19 cancels the download), so the cases
-    left are a connection lost before Content-Length was reached and a handler that raised
-    StopDownload(fail=False).
-    """
+    """WARC-Truncated for a body Scrapy did not get whole: a connection lost before Content-Length
+    was reached, or a handler that raised StopDownload(fail=False). (A body cut at the size limit
+    is marked `length` by `crawler.limits`, through the request's meta.)"""
     if "dataloss" in response.flags:
         return "disconnect"
     if "download_stopped" in response.flags:

@@ -32,6 +32,8 @@ def describe_failure(failure) -> tuple[str, str]:
     if failure.check(HttpError):
         status = failure.value.response.status
         return f"http {status}", "recorded in the WARC; not followed"
+    if hasattr(failure.value, "reason") and hasattr(failure.value, "action"):
+        return failure.value.reason, failure.value.action  # our own exceptions say it themselves
     chain = list(causes(failure.value))
     for types, reason in REASONS:
         if any(isinstance(exc, types) for exc in chain):

@@ -56,6 +56,8 @@ ADDONS = {
 DOWNLOADER_MIDDLEWARES = {
     "crawler.browser.BrowserMiddleware": 700,
     "crawler.proxy.ProxyMiddleware": 740,
+    # below the capture: its process_response turns a cut body into a failure once it is archived
+    "crawler.limits.BodySizeLimit": 940,
     # above HttpCompressionMiddleware (590): records what the server sent, compressed or not
     "archive.capture.WarcCaptureMiddleware": 950,
 }

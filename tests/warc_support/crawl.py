@@ -22,11 +22,14 @@ class WarcTestSpider(scrapy.Spider):
 
     def __init__(self, base, out, **kwargs):
         super().__init__(**kwargs)
-        self.base, self.out, self.seen = base, out, []
+        self.base, self.out, self.seen, self.failures = base, out, [], []
 
     async def start(self):
         for path in PATHS:
             yield scrapy.Request(self.base + path, meta={"portal": "测试区", "kind": "report"})
+        for path in ("/big", "/big-chunked"):
+            yield scrapy.Request(self.base + path, meta={"portal": "测试区", "kind": "attachment", "download_maxsize": 1500},
+                                 errback=self.failed)
         yield scrapy.Request(self.base + "/rendered", meta={"portal": "测试区", "kind": "report", "render": True})
         yield scrapy.FormRequest(self.base + "/submit", formdata={"year": "2023", "title": "年度报告"},
                                  meta={"portal": "测试区", "kind": "list"})
@@ -41,15 +44,21 @@ class WarcTestSpider(scrapy.Spider):
             "capture": asdict(ref) if ref else None,
         })
 
+    def failed(self, failure):
+        from crawler.failures import describe_failure
+
+        self.failures.append({"url": failure.request.url, "reason": describe_failure(failure)[0]})
+
     def closed(self, reason):
         with open(self.out, "w", encoding="utf-8") as f:
-            json.dump(self.seen, f, ensure_ascii=False)
+            json.dump({"seen": self.seen, "failed": self.failures}, f, ensure_ascii=False)
 
 
 def main(base, store, out, *overrides):
     settings = {
         "ADDONS": {"crawler.browser.BrowserAddon": 0},
         "DOWNLOADER_MIDDLEWARES": {"crawler.browser.BrowserMiddleware": 700,
+                                   "crawler.limits.BodySizeLimit": 940,
                                    "archive.capture.WarcCaptureMiddleware": 950},
         "NIANBAO_STORE": store,
         "REMOTE_CONTROL_ENABLED": False,
