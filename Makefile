@@ -8,7 +8,7 @@ TOOLS ?= .venv-tools
 TOOLS_PACKAGES := wacz==0.6.0 pywb==2.10.0
 STORE ?= data
 
-.PHONY: install demo test chromium clean
+.PHONY: install demo test bench chromium clean
 
 install: $(VENV)/.installed $(TOOLS)/.installed chromium
 
@@ -36,6 +36,10 @@ demo: install
 
 test: install
 	NIANBAO_TOOLS=$(abspath $(TOOLS)) $(BIN)/pytest -q
+
+# what the archive costs a crawl: ratios against a bare Scrapy crawl of the offline portal, same run
+bench: install
+	$(BIN)/python bench/crawl.py --rounds 3
 
 clean:
 	rm -rf $(VENV) $(TOOLS) *.egg-info
