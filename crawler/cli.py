@@ -98,6 +98,7 @@ def crawl(args) -> int:
     else:
         print(f"snapshot {snapshot.id} in {snapshot.root}")
         print(f"check it with: nianbao verify {snapshot.root}")
+        print(f"validate its WARC and WACZ files with: nianbao validate {snapshot.root}")
     if summary["finish_reason"] != "finished":
         return 1
     if summary["portals"] and all(r["failures"] and not r["list_pages"] for r in summary["portals"].values()):
@@ -186,6 +187,26 @@ def verify(args) -> int:
         print(f"FAILED: {name} does not match its manifest", file=sys.stderr)
         return 1
     print(f"OK: every file of {name} matches its manifest")
+    return 0
+
+
+def validate(args) -> int:
+    from archive.validate import validate_snapshot
+    from archive.store import LocalStore
+
+    store, prefix = locate_snapshot(args.snapshot, args.store)
+    if not isinstance(store, LocalStore):
+        raise SystemExit("nianbao: validate reads a snapshot folder; copy a remote snapshot here first "
+                         "(its integrity can be checked in place with `nianbao verify`)")
+    root = store.path(prefix)
+    result = validate_snapshot(root)
+    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(result.records.items()))
+    for line in result.problems:
+        print(line)
+    if result.problems:
+        print(f"FAILED: {len(result.problems)} problems in {root} ({counts})", file=sys.stderr)
+        return 1
+    print(f"OK: the WARC and WACZ files of {root} are valid ({counts})")
     return 0
 
 
@@ -278,6 +299,12 @@ def main(argv: list[str] | None = None) -> int:
     ps = ssub.add_parser("list", help="id, status, documents and size of every snapshot")
     ps.add_argument("--store", help="store URI; default $NIANBAO_STORE or ./data")
     ps.set_defaults(run=list_snapshots)
+
+    p = sub.add_parser("validate", help="check a snapshot's WARC records and WACZ package (digests, lengths, "
+                                        "request and metadata records, revisits, pages)")
+    p.add_argument("snapshot", help="a snapshot folder, or an id in --store")
+    p.add_argument("--store")
+    p.set_defaults(run=validate)
 
     p = sub.add_parser("verify", help="recompute every size and hash of a snapshot against its manifest")
     p.add_argument("snapshot", help="a snapshot folder, or its id in the store")
