@@ -160,3 +160,12 @@ def test_nianbao_tables_command(tmp_path):
     prose.write_text("一、总体情况\n无。\n", encoding="utf-8")
     proc = run_nianbao("tables", str(prose), timeout=120)
     assert proc.returncode == 1 and "no statistics table" in proc.stderr
+
+
+def test_a_label_wrapped_onto_two_lines():
+    """One cell per line, a long label of the 2021 form broken where the page broke it."""
+    label = "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"
+    text = seed_text("004")
+    assert label in text
+    got = parse_text(text.replace(label, "1.申请人无正当理由逾期不补正、\n\n行政机关不再处理其政府信息公开申请"))
+    assert got["values"] == expected("004")["values"] and got["complete"]

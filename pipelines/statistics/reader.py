@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .form import Form, Row, detect_version, form, normalize, s4_headers
+from .form import ORDINAL, Form, Row, detect_version, form, normalize, s3_group_labels, s4_headers
 from .shapes import ROW_END
 from .values import Cell, read_cell, read_row
 
@@ -57,6 +57,18 @@ def value_cells(stream: list, start: int) -> list[Cell]:
     return out
 
 
+def is_continuation(stream: list, i: int, spec: Form) -> bool:
+    """Whether the cell at i is the second line of a long label (one cell per line): short
+    text that starts no row of its own."""
+    token = stream[i] if i < len(stream) else ROW_END
+    if token is ROW_END or read_cell(token).kind != "text":
+        return False
+    text = normalize(token)
+    if len(text) > 40 or ORDINAL.match(text) or text in s3_group_labels() or text in s4_headers():
+        return False
+    return not any(row.is_label(text) for row in (*spec.s2, *spec.s3))
+
+
 def split_label(token: str) -> tuple[str, str]:
     match = LABEL_AND_NUMBERS.match(token)
     return (match["label"], match["tail"]) if match else (token, "")
@@ -89,6 +101,8 @@ def read_stream(stream: list, blanks_at: str) -> Parse:
         if row is None:
             continue
         found = ([read_cell(tail)] if tail.strip() else []) + value_cells(stream, i + 1)
+        if not found and blanks_at == "end" and is_continuation(stream, i + 1, spec):
+            found = value_cells(stream, i + 2)  # a label wrapped onto a second line
         if not found:
             continue  # a label with no numbers after it: prose, or a heading; keep looking
         if row.section == "s3":
