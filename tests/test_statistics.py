@@ -169,3 +169,19 @@ def test_a_label_wrapped_onto_two_lines():
     assert label in text
     got = parse_text(text.replace(label, "1.申请人无正当理由逾期不补正、\n\n行政机关不再处理其政府信息公开申请"))
     assert got["values"] == expected("004")["values"] and got["complete"]
+
+
+def test_numbers_separated_by_spaces_are_not_a_guess():
+    got = parse_text(seed_text("000").replace(SEED_000_R1, "三、本年办理结果(一)予以公开 1 2 0 0 0 0 3"))
+    assert [got["values"][f"s3.r1_disclosed.{c}"] for c in form("2019").s3_columns] == [1, 2, 0, 0, 0, 0, 3]
+    assert not any(r["keys"][0].startswith("s3.r1_disclosed") for r in got["resolved"])
+
+
+def test_section_four_published_as_blank_cells():
+    """Blank cells mean 0 (seed 001's shape) in section 四 too."""
+    text = seed_text("001")
+    start = text.index("\t总计\n\n\t\xa00")
+    end = text.index("五、存在的主要问题")
+    blank = text[:start] + "\t总计\n\n" + "\t\xa0\n" * 15 + "\n\n" + text[end:]
+    got = parse_text(blank)
+    assert all(got["values"][k] == 0 for k in form("2019").s4_keys()) and not got["missing"]

@@ -29,8 +29,8 @@ class Parse:
     resolved: list = field(default_factory=list)
     missing: list = field(default_factory=list)
 
-    def take(self, keys: list[str], cells: list[Cell], n_blanks_at: str, default_units: dict) -> None:
-        reading = read_row(cells, len(keys), n_blanks_at)
+    def take(self, keys: list[str], cells: list[Cell], blanks_at: str, default_units: dict) -> None:
+        reading = read_row(cells, len(keys), blanks_at)
         shown = [c.raw.strip() for c in cells]
         if reading.numbers is None:
             self.unreadable.append({"keys": keys, "cells": shown, "reason": reading.problem})
@@ -110,7 +110,7 @@ def read_stream(stream: list, blanks_at: str) -> Parse:
         pending[row.section].remove(row)
         result.take(row.keys(), found, blanks_at, spec.units)
     if s4_start is not None:
-        found = s4_values(stream, s4_start)
+        found = s4_values(stream, s4_start, len(spec.s4_keys()))
         if found:
             result.take(spec.s4_keys(), found, blanks_at, {})
     seen = set(result.values) | {k for u in result.unreadable for k in u["keys"]}
@@ -118,9 +118,9 @@ def read_stream(stream: list, blanks_at: str) -> Parse:
     return result
 
 
-def s4_values(stream: list, start: int) -> list[Cell]:
+def s4_values(stream: list, start: int, n: int) -> list[Cell]:
     """The value cells after section 四's last header cell (blank cells between headers are
-    the spans of the header rows, not values)."""
+    the spans of the header rows, not values; a row of n blank cells is a row of zeros)."""
     headers = s4_headers()
     values: list[Cell] = []
     for token in stream[start:]:
@@ -131,7 +131,7 @@ def s4_values(stream: list, start: int) -> list[Cell]:
             continue
         cell = read_cell(token)
         if cell.kind == "text":
-            if any(c.kind in ("number", "run") for c in values):
+            if len(values) >= n or any(c.kind in ("number", "run") for c in values):
                 break
             values = []
             continue

@@ -42,10 +42,6 @@ def read_cell(raw: str) -> Cell:
     return Cell(raw, "text")
 
 
-def is_value(cell: Cell) -> bool:
-    return cell.kind != "text"
-
-
 @dataclass
 class Reading:
     """What a row's cells gave: numbers (with units), or why they could not be read."""
@@ -114,8 +110,8 @@ def read_row(cells: list[Cell], n: int, blanks_at: str) -> Reading:
     if runs and all(c.kind == "run" or plain_count(c) for c in cells):
         groups = [g for c in cells for g in (c.groups if c.kind == "run" else [str(c.number)])]
         readings = resolve_runs(groups, n)
-        if len(readings) == 1:
-            return Reading(readings[0], [""] * n, resolved=True)
+        if len(readings) == 1:  # resolved only if digits had to be cut: `1 2 3` is just spaced
+            return Reading(readings[0], [""] * n, resolved=readings[0] != [int(g) for g in groups])
         ways = "no way" if not readings else "more than one way"
         return Reading(None, problem=f"cells run together: {ways} to read {n} numbers from {' '.join(groups)!r}")
     if len(numbers) + len(runs) == 0:
