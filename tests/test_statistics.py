@@ -100,6 +100,7 @@ def test_run_together_cells_are_read_when_the_digits_allow_one_reading_only():
     (["5", "", "7"], 2, "end", [5, 7], ""),  # as many numbers as columns: the blank is spacing
     (["", "5", "", "7"], 3, "end", None, "not all surplus cells blank"),
     (["+2", "17.27万元"], 2, "end", [2, 17.27], ""),
+    (["1,234", "-1"], 2, "end", [1234, -1], ""),
     (["1", "2", "3"], 2, "end", None, "3 cells"),
 ])
 def test_a_row_of_cells(cells, n, blanks_at, numbers, problem):

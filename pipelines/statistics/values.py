@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from itertools import product
 
 BLANKS = {"", "-", "—", "--", "——", "/", "\\", "无"}
-NUMBER = re.compile(r"^(?P<num>[+-]?\d+(?:\.\d+)?)(?P<unit>万元|元)?(?:件|个|项|条|次)?$")
+# `1,234` only with whole groups of three: anything else with a comma is not one number
+NUMBER = re.compile(r"^(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?P<unit>万元|元)?(?:件|个|项|条|次)?$")
 RUN = re.compile(r"^\d+(?:\s+\d+)+$|^0\d+$")  # digits in groups, or a group with a leading zero
 
 
@@ -34,7 +35,7 @@ def read_cell(raw: str) -> Cell:
         return Cell(raw, "blank", 0)
     match = NUMBER.match(text.replace(" ", "")) if not RUN.match(text) else None
     if match:
-        num = match["num"]
+        num = match["num"].replace(",", "")
         number = float(num) if "." in num else int(num)
         return Cell(raw, "number", number, match["unit"] or "")
     if RUN.match(text):
