@@ -157,6 +157,12 @@ def test_nianbao_tables_command(tmp_path):
     assert [(p["doc_id"], p["form"]) for p in lines] == [("d002", "2019"), ("d004", "2021")]
     assert lines[1]["values"] == expected("004")["values"]
 
+    page = tmp_path / "page.html"
+    page.write_bytes(("<html><head><meta charset='gb18030'></head><body><div class='zwxl-article'>"
+                      + render_body(load_report("seed_003")) + "</div></body></html>").encode("gb18030"))
+    proc = run_nianbao("tables", str(page), timeout=120)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["values"] == expected("003")["values"]
+
     prose = tmp_path / "prose.txt"
     prose.write_text("一、总体情况\n无。\n", encoding="utf-8")
     proc = run_nianbao("tables", str(prose), timeout=120)
