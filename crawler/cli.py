@@ -1,4 +1,5 @@
-"""The `nianbao` command: crawl (live or against the offline portal), serve the portal, extract a page."""
+"""The `nianbao` command: crawl (live or against the offline portal), serve the portal, extract a page,
+read a report's statistics tables."""
 
 from __future__ import annotations
 
@@ -136,6 +137,21 @@ def extract(args) -> int:
     return 0
 
 
+def tables(args) -> int:
+    from pipelines.statistics import parse_file
+
+    results = parse_file(args.file)
+    for parsed in results:
+        if "doc_id" in parsed:  # documents.jsonl: one result a line
+            print(json.dumps(parsed, ensure_ascii=False))
+        else:
+            print(json.dumps(parsed, ensure_ascii=False, indent=1))
+    if not any(parsed["form"] for parsed in results):
+        print("nianbao: no statistics table of the national form found", file=sys.stderr)
+        return 1
+    return 0
+
+
 def decode_html(raw: bytes) -> str:
     """A saved page's text by the same rules Scrapy applies: BOM, <meta charset>, detection."""
     from w3lib.encoding import html_to_unicode
@@ -262,16 +278,37 @@ def reextract(args) -> int:
 
 def export(args) -> int:
     from archive.export import export as write_table
+    from archive.export import export_statistics
 
     store, prefix = locate_snapshot(args.snapshot, args.store)
     key = f"{prefix}/corpus/documents.jsonl" if prefix else "corpus/documents.jsonl"
     if not store.exists(key):
         raise SystemExit(f"nianbao: the snapshot has no corpus/documents.jsonl")
-    out = Path(args.out or f"{(prefix or str(store)).rstrip('/').rsplit('/', 1)[-1]}.{args.format}")
+    name = (prefix or str(store)).rstrip('/').rsplit('/', 1)[-1]
+    out = Path(args.out or f"{name}{'-tables' if args.tables else ''}.{args.format}")
     with store.open(key) as stream:
-        count = write_table((line.decode("utf-8") for line in stream), args.format, out)
+        lines = (line.decode("utf-8") for line in stream)
+        if args.tables:
+            count = export_statistics(lines, args.format, out, lambda doc: stored_statistics(store, prefix, doc))
+            print(f"wrote {count} values to {out}")
+            return 0
+        count = write_table(lines, args.format, out)
     print(f"wrote {count} documents to {out}")
     return 0
+
+
+def stored_statistics(store, prefix: str, doc: dict) -> dict:
+    """A document's statistics as the snapshot keeps them; read again from the document for a
+    snapshot made before they were kept."""
+    from pipelines.statistics import parse_document
+
+    key = f"{prefix}/corpus/tables/{doc['doc_id']}.json".lstrip("/")
+    if store.exists(key):
+        with store.open(key) as stream:
+            kept = json.load(stream)
+        if "values" in kept:
+            return kept
+    return parse_document(doc)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -321,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("snapshot", help="a snapshot folder, URI, or its id in the store")
     p.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="jsonl")
     p.add_argument("--out", help="output file (default: <snapshot id>.<format>)")
+    p.add_argument("--tables", action="store_true", help="the statistics as a long table: doc_id, region, issuer, "
+                                                          "report_year, key, value, unit")
     p.add_argument("--store", help="store URI, to find a snapshot by id")
     p.set_defaults(run=export)
 
@@ -334,6 +373,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("page", help="an HTML file")
     p.add_argument("--url", help="the page's URL (resolves attachment links)")
     p.set_defaults(run=extract)
+
+    p = sub.add_parser("tables", help="read the statistics of sections 二, 三 and 四 of a report into canonical keys")
+    p.add_argument("file", help="a report as clean or naive text, an HTML page, or documents.jsonl")
+    p.set_defaults(run=tables)
 
     args = parser.parse_args(argv)
     return args.run(args)

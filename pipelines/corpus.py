@@ -3,7 +3,8 @@
 `corpus/documents.jsonl` gets one line per document (a `_wap` copy or a second host spelling of
 the same report is written once; sorted by doc_id when the crawl closes, so the same documents
 always give the same file), `corpus/text/<doc_id>.txt` its clean text,
-`corpus/tables/<doc_id>.json` its tables as published (cells with their spans),
+`corpus/tables/<doc_id>.json` its tables as published (cells with their spans) and the statistics
+read from them under the form's canonical keys (`pipelines.statistics`),
 `corpus/attachments.jsonl` the attachments, `crawl/failures.jsonl` what could not be fetched.
 """
 
@@ -14,6 +15,7 @@ from dataclasses import asdict
 
 from archive.snapshot import Snapshot
 from crawler.items import Attachment, CrawlFailure, Document
+from pipelines.statistics import parse_document
 
 
 class JsonLines:
@@ -69,7 +71,8 @@ class CorpusWriterPipeline:
                 return item
             self.seen.add(item.doc_id)
             (self.text_dir / f"{item.doc_id}.txt").write_text(item.text, encoding="utf-8")
-            tables = {"doc_id": item.doc_id, "url": item.url, "tables": item.tables}
+            statistics = parse_document({"tables": item.tables, "text": item.text})
+            tables = {"doc_id": item.doc_id, "url": item.url, **statistics, "tables": item.tables}
             (self.tables_dir / f"{item.doc_id}.json").write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
             self.documents.write(asdict(item))
         elif isinstance(item, Attachment):
