@@ -111,3 +111,14 @@ def test_extract_command_reads_a_gbk_page(tmp_path):
     assert doc["title"] == "平潭综合实验区2011年政府信息公开工作年度报告"
     assert doc["report_year"] == 2011 and doc["publish_date"] == "2012-04-11"
     assert "主动公开信息数\t条\t425\t1516" in doc["text"].splitlines()
+
+
+@pytest.mark.parametrize("html, text", [
+    ("<p>只有一句话的页面正文内容。</p>", "只有一句话的页面正文内容。"),  # too short for trafilatura
+    ("<div id=zoom><table><tr><td>规章</td><td>0</td></tr></table></div>", "规章\t0"),
+    ("<body><div>首页 | 政务公开 | 互动交流</div><p>本站通知：系统维护至明日上午。</p><div>版权所有：某某政府</div></body>",
+     "本站通知：系统维护至明日上午。"),
+    ("", ""), ("<html></html>", ""), ("<frameset><frame src=a.html></frameset>", ""),
+])
+def test_odd_pages_neither_crash_nor_lose_a_body(html, text):
+    assert read_page(html).text == text

@@ -153,6 +153,10 @@ def read_page(html: str, url: str = "", region_hint: str | None = None) -> Extra
             block = densest_block(tree)
             lines, tables = read_blocks(block) if block is not None else ([], [])
             extractor = "density"
+        if not remove_chrome(lines):
+            # a page too short or too odd for both (a one-paragraph notice): its whole body, less chrome
+            lines, tables = read_blocks(tree.find("body") if tree.find("body") is not None else tree)
+            extractor = "body"
     lines = remove_chrome(lines)
     text = "\n".join(lines)
 
