@@ -1,4 +1,4 @@
-# The two commands of the README: `make demo` and `make test`. Both install what they need.
+# The commands of the README: `make demo`, `make test` and `make eval`. All install what they need.
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -8,7 +8,7 @@ TOOLS ?= .venv-tools
 TOOLS_PACKAGES := wacz==0.6.0 pywb==2.10.0
 STORE ?= data
 
-.PHONY: install demo test bench chromium clean
+.PHONY: install demo test eval bench chromium clean
 
 install: $(VENV)/.installed $(TOOLS)/.installed chromium
 
@@ -36,6 +36,10 @@ demo: install
 
 test: install
 	NIANBAO_TOOLS=$(abspath $(TOOLS)) $(BIN)/pytest -q
+
+# the page reader against trafilatura's default on the labelled set (bench/): one table of figures
+eval: $(VENV)/.installed
+	$(BIN)/python -m bench.eval
 
 # what the archive costs a crawl: ratios against a bare Scrapy crawl of the offline portal, same run
 bench: install

@@ -153,10 +153,10 @@ def tables(args) -> int:
 
 
 def decode_html(raw: bytes) -> str:
-    """A saved page's text by the same rules Scrapy applies: BOM, <meta charset>, detection."""
-    from w3lib.encoding import html_to_unicode
+    """A saved page's text: BOM, <meta charset>, detection; a declaration the bytes contradict loses."""
+    from pipelines.extraction.encoding import decode_html as decode
 
-    return html_to_unicode(None, raw)[1]
+    return decode(raw)
 
 
 def locate_snapshot(ref: str, store: str | None):

@@ -1,7 +1,8 @@
 """read_page: one HTML page → the document's text, tables and metadata.
 
 Known layouts first (`platforms.py`); trafilatura for pages no rule knows; a text-density
-fallback of our own when trafilatura finds nothing. The same code serves the crawl pipeline and
+fallback of our own when trafilatura finds nothing, and the whole body, less chrome, when neither
+finds a line (a one-paragraph notice). The same code serves the crawl pipeline and
 `nianbao extract`.
 """
 
@@ -45,7 +46,7 @@ class ExtractedPage:
     text: str = ""
     tables: list = field(default_factory=list)
     attachments: list = field(default_factory=list)
-    extractor: str = ""  # which rule read the body: a platform name, trafilatura or density
+    extractor: str = ""  # which rule read the body: a platform name, trafilatura, density or body
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -102,9 +103,8 @@ def trafilatura_lines(html: str) -> tuple[list[str], list[dict]]:
     # trafilatura's tables are <table><row><cell>: rename so the same reader handles them
     for el in main.iter():
         el.tag = {"row": "tr", "cell": "td", "head": "h2", "list": "ul", "item": "li", "lb": "br"}.get(el.tag, el.tag)
-        for name in ("role", "span"):
-            if name in el.attrib and el.tag == "td" and name == "span":
-                el.set("colspan", el.attrib.pop("span"))
+        if el.tag == "td" and "span" in el.attrib:
+            el.set("colspan", el.attrib.pop("span"))
     return read_blocks(main)
 
 
@@ -153,6 +153,10 @@ def read_page(html: str, url: str = "", region_hint: str | None = None) -> Extra
             block = densest_block(tree)
             lines, tables = read_blocks(block) if block is not None else ([], [])
             extractor = "density"
+        if not remove_chrome(lines):
+            # a page too short or too odd for both (a one-paragraph notice): its whole body, less chrome
+            lines, tables = read_blocks(tree.find("body") if tree.find("body") is not None else tree)
+            extractor = "body"
     lines = remove_chrome(lines)
     text = "\n".join(lines)
 

@@ -110,6 +110,6 @@ def is_layout_table(table) -> bool:
     for td in table.iter("td", "th"):
         if td.find(".//table") is not None:
             return True
-        if len(td.text_content()) > 300:
+        if len("".join(td.itertext())) > 300:  # itertext: trafilatura's XML has no text_content
             return True
     return False
