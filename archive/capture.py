@@ -24,7 +24,9 @@ from scrapy.settings import BaseSettings
 from archive.item_refs import CAPTURE_META_KEY
 from archive.snapshot import Snapshot
 
-from .warc import WarcWriter
+from .recrawl import PREVIOUS_META_KEY, PreviousSnapshot
+from .resume import archived_captures
+from .warc import FirstCapture, WarcWriter
 
 STARTED_META_KEY = "nianbao_request_started"
 # settings that shape what a crawl fetches; their hash identifies the configuration in warcinfo
@@ -137,6 +139,7 @@ class WarcCaptureMiddleware:
             prefix=settings.get("NIANBAO_WARC_PREFIX") or "nianbao",
             max_size=int(settings.getfloat("NIANBAO_WARC_MAX_SIZE", 1e9)),
             warcinfo=warcinfo_fields(settings, snapshot),
+            known=known_payloads(crawler),
         )
 
     @classmethod
@@ -186,6 +189,7 @@ class WarcCaptureMiddleware:
             ip_address=str(response.ip_address) if response.ip_address else None,
             warc_date=meta.get(STARTED_META_KEY) or datetime.now(timezone.utc),
             truncated=truncation(response),
+            not_modified=meta.get(PREVIOUS_META_KEY),
             metadata={
                 "spider": self.crawler.spider.name if self.crawler.spider else "",
                 "portal": meta.get("portal", ""),
@@ -199,6 +203,16 @@ class WarcCaptureMiddleware:
         )
         meta[CAPTURE_META_KEY] = ref
         return response
+
+
+def known_payloads(crawler) -> dict[str, FirstCapture]:
+    """Payloads a new capture need not store again: the previous snapshot's and, when the crawl
+    resumes, those this snapshot already holds."""
+    known = PreviousSnapshot.from_crawler(crawler).payloads()
+    for c in archived_captures(crawler):
+        if c.digest and not c.revisit and not c.truncated and c.payload_at:
+            known.setdefault(c.digest, FirstCapture(c.url, c.date, c.record_id, c.digest))
+    return known
 
 
 def truncation(response) -> str | None:
