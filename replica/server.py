@@ -9,7 +9,6 @@ closed without an answer, as a site that is down does.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import socketserver
 import ssl
 import tempfile
@@ -23,6 +22,8 @@ from urllib.parse import urlsplit
 from crawler.portals import bare_host
 
 from .site import Replica, build_replica
+from .validators import etag as page_etag
+from .validators import not_modified
 
 NOT_FOUND = (
     "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>404 页面不存在</title></head>"
@@ -109,7 +110,9 @@ class PortalHandler(BaseHTTPRequestHandler):
         page = self.replica.pages.get((bare_host(host), path))
         if page is None:
             return self.reply(404, NOT_FOUND, "text/html; charset=utf-8", head)
-        etag = '"' + hashlib.sha1(page.body).hexdigest()[:16] + '"'
+        etag = page_etag(page.body, page.last_modified)
+        if page.status == 200 and not_modified(self.headers, etag, page.last_modified):
+            return self.reply(304, b"", page.content_type, head, page.last_modified, etag)
         self.reply(page.status, page.body, page.content_type, head, page.last_modified, etag)
 
     def reply(self, status, body, content_type, head=False, last_modified=None, etag=None):
@@ -121,6 +124,13 @@ class PortalHandler(BaseHTTPRequestHandler):
             elif "deflate" in accepted:
                 body, encoding = zlib.compress(body), "deflate"
         self.send_response(status)
+        if status == 304:  # no body, and the validators only (RFC 9110 §15.4.5)
+            if etag:
+                self.send_header("ETag", etag)
+            if last_modified:
+                self.send_header("Last-Modified", last_modified)
+            self.end_headers()
+            return
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         if encoding:
