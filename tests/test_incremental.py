@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from conftest import run_nianbao
+from conftest import ROOT, run_nianbao
+from test_s3_store import s3  # noqa: F401  (the moto server fixture)
 from crawler.urls import canonical_url
 from pipelines.extract import doc_id_for
 from replica import editions
@@ -175,3 +177,44 @@ def test_the_recrawl_verifies_reextracts_and_replays_on_its_own(recrawl, tmp_pat
     # the confirmed capture comes from the records the package carries; the corrected one from its own
     assert status == 200 and body == original[3] and "更正" not in body.decode("utf-8")
     assert corrected[0] == 200 and "更正" in corrected[2].decode("utf-8")
+
+
+def test_an_incremental_crawl_killed_and_resumed_ends_the_same(recrawl, tmp_path):
+    from test_resume import kill_when, lines
+
+    first, second = recrawl
+    store, jobdir = tmp_path / "store", tmp_path / "job"
+    shutil.copytree(first.root, store / "snapshots" / first.id)
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "chongqing_districts", "--offline", "--store", str(store),
+               "--jobdir", str(jobdir), "-a", "districts=合川区", "-s", "NIANBAO_REPLICA_EDITION=2"]
+    assert kill_when(command, lambda: any(lines(p) >= 1 for p in store.glob("snapshots/*/corpus/documents.jsonl")))
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (root,) = [r for r in (store / "snapshots").iterdir() if r.name != first.id]
+    resumed = Snapshot(root)
+    assert set(resumed.documents) == set(second.documents)
+    for key, doc in resumed.documents.items():
+        assert (doc["text"], doc["payload_digest"]) == (second.documents[key]["text"], second.documents[key]["payload_digest"])
+    delta, expected = (json.loads((s.root / "delta.json").read_text()) for s in (resumed, second))
+    assert {k: delta[k] for k in ("new", "changed", "unchanged", "gone")} == \
+           {k: expected[k] for k in ("new", "changed", "unchanged", "gone")}
+    assert run_nianbao("verify", str(root)).returncode == 0
+
+
+def test_an_incremental_crawl_into_s3_reads_the_previous_snapshot_there(s3, tmp_path):
+    from test_s3_store import BUCKET, crawl_into, snapshot_id
+
+    spools = [tmp_path / "one", tmp_path / "two"]
+    for number, spool in zip((1, 2), spools):
+        proc = crawl_into(s3, "incremental", spool, "-s", f"NIANBAO_REPLICA_EDITION={number}")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    second = Snapshot(spools[1] / snapshot_id(spools[1]))
+    delta = json.loads((second.root / "delta.json").read_text())
+    assert delta["previous"] == snapshot_id(spools[0])
+    assert delta["counts"]["new"] == delta["counts"]["changed"] == delta["counts"]["gone"] == 1
+    assert any(r[0] == "revisit" and r[1].get_header("WARC-Profile") == SERVER_NOT_MODIFIED for r in second.records)
+    uri = f"s3://{BUCKET}/incremental/snapshots/{second.id}"
+    again = run_nianbao("reextract", uri, "--store", str(tmp_path / "local"), **s3.env, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    (rebuilt,) = (tmp_path / "local" / "snapshots").iterdir()
+    assert (rebuilt / "corpus" / "documents.jsonl").read_bytes() == (second.root / "corpus" / "documents.jsonl").read_bytes()
