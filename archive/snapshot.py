@@ -39,8 +39,7 @@ def snapshot_id_for(settings) -> str:
     marker = Path(jobdir) / JOB_MARKER
     if marker.exists():
         started = marker.read_text().strip()
-        root = Snapshot.locate(settings.get("NIANBAO_STORE"), started, settings.get("NIANBAO_SPOOL"))
-        if started and not (root / "manifest.json").exists():
+        if started and not is_sealed(settings.get("NIANBAO_STORE"), started, settings.get("NIANBAO_SPOOL")):
             return started
     snapshot_id = new_snapshot_id()
     marker.parent.mkdir(parents=True, exist_ok=True)
@@ -48,6 +47,16 @@ def snapshot_id_for(settings) -> str:
     partial.write_text(snapshot_id)
     partial.replace(marker)
     return snapshot_id
+
+
+def is_sealed(store: str | None, snapshot_id: str, spool: str | None = None) -> bool:
+    """Whether the snapshot has its manifest, in its local folder (the spool's) or in the store."""
+    if (Snapshot.locate(store, snapshot_id, spool) / "manifest.json").exists():
+        return True
+    try:
+        return open_store(store_uri(store)).exists(f"snapshots/{snapshot_id}/manifest.json")
+    except Exception:  # a store that cannot be reached now: the local folder decides
+        return False
 
 
 def spool_root(spool: str | None = None) -> Path:

@@ -81,6 +81,7 @@ def crawl(args) -> int:
     summary = json.loads(summary_file.read_text("utf-8"))
     print(format_summary(summary))
     print(f"took {time.monotonic() - started:.1f} s")
+    print_recrawl_figures(snapshot)
     if snapshot.upload_status.exists():
         status = json.loads(snapshot.upload_status.read_text("utf-8"))
         if not status["complete"]:
@@ -99,6 +100,21 @@ def crawl(args) -> int:
         print("nianbao: no portal answered (is there a network?)", file=sys.stderr)
         return 2
     return 0
+
+
+def print_recrawl_figures(snapshot) -> None:
+    """What a resumed or incremental crawl saved, from the snapshot's stats and delta."""
+    stats_file, delta_file = snapshot.crawl_dir / "stats.json", snapshot.root / "delta.json"
+    stats = json.loads(stats_file.read_text("utf-8")) if stats_file.exists() else {}
+    if stats.get("nianbao/resumed"):
+        print(f"resumed: {stats.get('nianbao/replayed', 0)} responses archived before the interruption "
+              "were read back from the WARC files")
+    delta = json.loads(delta_file.read_text("utf-8")) if delta_file.exists() else None
+    if delta and delta["previous"]:
+        counts = delta["counts"]
+        print(f"against snapshot {delta['previous']}: {stats.get('nianbao/conditional_requests', 0)} conditional "
+              f"requests, {stats.get('nianbao/not_modified', 0)} not modified; documents new {counts['new']}, "
+              f"changed {counts['changed']}, unchanged {counts['unchanged']}, gone {counts['gone']}")
 
 
 def serve(args) -> int:

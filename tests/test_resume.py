@@ -93,7 +93,7 @@ def test_killed_early_mid_and_while_sealing_then_resumed(tmp_path, offline_crawl
     result = CrawlResult(store, proc)
     assert_same_corpus(result, reference_documents(offline_crawl, DISTRICTS))
     assert not list(result.root.rglob("*.open")) and not list(result.root.rglob("*.part"))
-    assert "resuming snapshot" in proc.stderr
+    assert "resuming snapshot" in proc.stderr and "resumed: " in proc.stdout
     verify = run_nianbao("verify", str(result.root))
     assert verify.returncode == 0, verify.stdout + verify.stderr
     warcio = Path(sys.executable).with_name("warcio")
