@@ -56,7 +56,9 @@ def reference_documents(offline_crawl, districts: str) -> dict[str, dict]:
     return {d["doc_id"]: d for d in offline_crawl.documents if d["portal"] in wanted}
 
 
-def assert_same_corpus(result: CrawlResult, reference: dict[str, dict]) -> None:
+def assert_same_corpus(result: CrawlResult, reference_crawl: CrawlResult, districts: str) -> None:
+    portals = set(districts.split(","))
+    reference = reference_documents(reference_crawl, districts)
     docs = result.documents
     ids = [d["doc_id"] for d in docs]
     assert len(ids) == len(set(ids)), "a document was written twice"
@@ -64,6 +66,12 @@ def assert_same_corpus(result: CrawlResult, reference: dict[str, dict]) -> None:
     for doc in docs:  # what a reader sees is the same, whichever run fetched it
         assert {k: doc[k] for k in ("title", "text", "tables", "payload_digest")} == \
                {k: reference[doc["doc_id"]][k] for k in ("title", "text", "tables", "payload_digest")}
+    # attachments and failures too: each once, as in the uninterrupted crawl
+    for name in ("corpus/attachments.jsonl", "crawl/failures.jsonl"):
+        got = sorted(json.dumps(a, sort_keys=True) for a in result.jsonl(name))
+        want = sorted(json.dumps(a, sort_keys=True) for a in reference_crawl.jsonl(name) if a["portal"] in portals)
+        assert [json.loads(a)["url"] for a in got] == [json.loads(a)["url"] for a in want], name
+        assert want or name == "crawl/failures.jsonl"
     # every document points at its own response in this snapshot's WARC
     names = {p.name for p in result.warc_files}
     assert all(d["warc_file"] in names for d in docs)
@@ -91,7 +99,7 @@ def test_killed_early_mid_and_while_sealing_then_resumed(tmp_path, offline_crawl
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     result = CrawlResult(store, proc)
-    assert_same_corpus(result, reference_documents(offline_crawl, DISTRICTS))
+    assert_same_corpus(result, offline_crawl, DISTRICTS)
     assert not list(result.root.rglob("*.open")) and not list(result.root.rglob("*.part"))
     assert "resuming snapshot" in proc.stderr and "resumed: " in proc.stdout
     verify = run_nianbao("verify", str(result.root))
@@ -131,7 +139,7 @@ def test_scrapy_crawl_with_a_jobdir_resumes_through_a_portal_on_another_port(tmp
         fetched = second.requests
     assert proc.returncode == 0, proc.stderr[-4000:]
     result = CrawlResult(store, proc)
-    assert_same_corpus(result, reference_documents(offline_crawl, "璧山区"))
+    assert_same_corpus(result, offline_crawl, "璧山区")
     assert (result.root / "manifest.json").exists()
     # the second run fetched only what the first had not archived
     assert 0 < len(fetched) < json.loads((result.root / "crawl" / "stats.json").read_text())["downloader/request_count"]
