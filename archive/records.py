@@ -153,15 +153,9 @@ class RecordReader:
     def open(self, at: Location):
         if at.snapshot == self.own_id and self.own_warc_dir is not None:
             stream = open(self.own_warc_dir / at.filename, "rb")
-        else:
-            stream = self.store.open(f"snapshots/{at.snapshot}/warc/{at.filename}")
-        if hasattr(stream, "seekable") and stream.seekable():
             stream.seek(at.offset)
-        else:  # an object store's body: read up to the record
-            skip = at.offset
-            while skip:
-                skip -= len(stream.read(min(skip, 1 << 20)))
-        return stream
+            return stream
+        return self.store.open(f"snapshots/{at.snapshot}/warc/{at.filename}", at.offset)
 
     def record(self, at: Location) -> tuple[list[tuple[str, str]], bytes]:
         """HTTP headers and payload (as the server sent it) of the record at this location."""
