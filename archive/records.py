@@ -126,21 +126,24 @@ def latest_by_url(captures: list[Capture]) -> dict[str, Capture]:
     return {c.url: c for c in captures}
 
 
-def archived_response(request, url: str, status: int, headers: list[tuple[str, str]], payload: bytes, flags):
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+def archived_response(request, url: str, status: int, headers: RawHeaders, payload: bytes, flags):
     """A response made from archived headers and payload (the body as the server sent it)."""
     http_headers = Headers()
     for name, value in headers:
-        http_headers.appendlist(name, value.encode("latin-1"))
+        http_headers.appendlist(name, value)
     cls = responsetypes.from_args(headers=http_headers, url=url, body=payload)
     return cls(url=url, status=status, headers=http_headers, body=payload, request=request, flags=list(flags))
 
 
-def archived_payload(capture: Capture, reader: "RecordReader") -> tuple[int, list[tuple[str, str]], bytes]:
+def archived_payload(capture: Capture, reader: "RecordReader") -> tuple[int, RawHeaders, bytes]:
     """Status, headers and payload (as the server sent it) a capture stands for: a revisit of an
     identical payload keeps its own headers; a 304 stands for the earlier 200, headers and all."""
     headers, payload = reader.record(capture.payload_at)
     if capture.revisit and capture.status != 304:
-        headers = capture.headers
+        headers = reader.record(capture.location)[0]
     return (200 if capture.status == 304 else capture.status), headers, payload
 
 
@@ -157,11 +160,14 @@ class RecordReader:
             return stream
         return self.store.open(f"snapshots/{at.snapshot}/warc/{at.filename}", at.offset)
 
-    def record(self, at: Location) -> tuple[list[tuple[str, str]], bytes]:
-        """HTTP headers and payload (as the server sent it) of the record at this location."""
+    def record(self, at: Location) -> tuple[RawHeaders, bytes]:
+        """HTTP headers and payload of the record at this location, byte for byte as stored (warcio
+        would decode header values, as UTF-8 or else latin-1, and could not give the bytes back)."""
         with self.open(at) as stream:
-            record = next(iter(ArchiveIterator(stream)))
-            return list(record.http_headers.headers), record.raw_stream.read()
+            block = next(iter(ArchiveIterator(stream, no_record_parse=True))).raw_stream.read()
+        head, _, payload = block.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")[1:]  # after the status line
+        return [tuple(part.strip() for part in line.split(b":", 1)) for line in lines if b":" in line], payload
 
     def member(self, at: Location) -> bytes:
         """The record's gzip member, byte for byte (to copy it into a package)."""

@@ -61,8 +61,8 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -
         status, http_headers, payload = archived_payload(capture, reader)
         if not 200 <= status < 300:
             continue
-        encoding = next((v for k, v in http_headers if k.lower() == "content-encoding"), None)
-        headers = Headers([(k, v) for k, v in http_headers if k.lower() != "content-encoding"])
+        encoding = next((v.decode("latin-1") for k, v in http_headers if k.lower() == b"content-encoding"), None)
+        headers = Headers([(k, v) for k, v in http_headers if k.lower() != b"content-encoding"])
         response = HtmlResponse(url=capture.url, body=decoded_body(payload, encoding), headers=headers)
         yield ReportPage(
             url=capture.url,

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
@@ -176,3 +177,22 @@ def test_a_torn_last_line_is_dropped(tmp_path):
     path.write_bytes(b'{"doc_id": "a"}\n{"doc_id": "b"}\n{"doc_id": "c", "te')
     assert complete_lines(path) == ['{"doc_id": "a"}\n', '{"doc_id": "b"}\n']
     assert path.read_bytes() == b'{"doc_id": "a"}\n{"doc_id": "b"}\n'
+
+
+def test_replayed_headers_are_the_stored_bytes(tmp_path):
+    from archive.records import Location, RecordReader, scan_snapshot
+
+    writer = WarcWriter(tmp_path / "warc", warcinfo={"isPartOf": "test"})
+    names = ['attachment; filename="年度报告.pdf"'.encode("gbk"), 'attachment; filename="café.pdf"'.encode("utf-8")]
+    for n, raw in enumerate(names):
+        # the capture middleware hands header values over as latin-1 text, byte for byte
+        writer.write_exchange(
+            url=f"http://www.example.gov.cn/{n}.pdf", request_method="GET", request_path_and_query=f"/{n}.pdf",
+            request_headers=[("Host", "www.example.gov.cn")], request_body=b"", status=200, reason="OK",
+            protocol="HTTP/1.1", response_headers=[("Content-Disposition", raw.decode("latin-1"))], payload=b"%PDF-1.4 " + raw,
+            ip_address=None, warc_date=datetime.now(timezone.utc), metadata={})
+    writer.close()
+    reader = RecordReader(None, "test", tmp_path / "warc")
+    for capture, raw in zip(scan_snapshot(None, "test", tmp_path / "warc"), names):
+        headers, payload = reader.record(capture.location)
+        assert headers == [(b"Content-Disposition", raw)] and payload == b"%PDF-1.4 " + raw
