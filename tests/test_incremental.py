@@ -119,8 +119,8 @@ def test_unchanged_pages_are_asked_conditionally_and_archived_as_revisits(recraw
     not_modified = [r for r in second.records if r[0] == "revisit" and r[1].get_header("WARC-Profile") == SERVER_NOT_MODIFIED]
     identical = [r for r in second.records if r[0] == "revisit" and r[1].get_header("WARC-Profile") == IDENTICAL_PAYLOAD]
     assert len(not_modified) >= 3 and len(identical) >= 3
-    for rec_type, headers, http, block in not_modified + identical:
-        assert http.get_statuscode() == ("304" if headers in [r[1] for r in not_modified] else "200")
+    for rec_type, headers, response, block in not_modified + identical:
+        assert response.get_statuscode() == ("304" if headers in [r[1] for r in not_modified] else "200")
         original = first.by_id(headers.get_header("WARC-Refers-To"))  # a record of the previous snapshot
         assert original[0] == "response"
         assert original[1].get_header("WARC-Target-URI") == headers.get_header("WARC-Refers-To-Target-URI")
@@ -128,7 +128,7 @@ def test_unchanged_pages_are_asked_conditionally_and_archived_as_revisits(recraw
         assert original[1].get_header("WARC-Payload-Digest") == headers.get_header("WARC-Payload-Digest")
         meta = second.exchange(headers.get_header("WARC-Record-ID"), "metadata")[3].decode()
         assert f"refers-to-snapshot: {first.id}" in meta
-    for rec_type, headers, http, block in not_modified:
+    for rec_type, headers, response, block in not_modified:
         request = second.exchange(headers.get_header("WARC-Record-ID"), "request")[2]
         original = first.by_id(headers.get_header("WARC-Refers-To"))[2]
         assert request.get_header("If-None-Match") == original.get_header("ETag")

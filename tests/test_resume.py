@@ -180,7 +180,7 @@ def test_a_torn_last_line_is_dropped(tmp_path):
 
 
 def test_replayed_headers_are_the_stored_bytes(tmp_path):
-    from archive.records import Location, RecordReader, scan_snapshot
+    from archive.records import RecordReader, scan_snapshot
 
     writer = WarcWriter(tmp_path / "warc", warcinfo={"isPartOf": "test"})
     names = ['attachment; filename="年度报告.pdf"'.encode("gbk"), 'attachment; filename="café.pdf"'.encode("utf-8")]
