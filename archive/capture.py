@@ -25,7 +25,9 @@ from archive.item_refs import CAPTURE_META_KEY
 from archive.snapshot import Snapshot
 
 from .browser_capture import BrowserExchanges
-from .warc import WarcWriter
+from .recrawl import PREVIOUS_META_KEY, PreviousSnapshot
+from .resume import archived_captures
+from .warc import FirstCapture, WarcWriter
 
 STARTED_META_KEY = "nianbao_request_started"
 BROWSER_META_KEY = "nianbao_browser_exchanges"
@@ -139,6 +141,7 @@ class WarcCaptureMiddleware:
             prefix=settings.get("NIANBAO_WARC_PREFIX") or "nianbao",
             max_size=int(settings.getfloat("NIANBAO_WARC_MAX_SIZE", 1e9)),
             warcinfo=warcinfo_fields(settings, snapshot),
+            known=known_payloads(crawler),
         )
 
     @classmethod
@@ -195,6 +198,7 @@ class WarcCaptureMiddleware:
             ip_address=str(response.ip_address) if response.ip_address else None,
             warc_date=meta.get(STARTED_META_KEY) or datetime.now(timezone.utc),
             truncated=request.meta.get("nianbao_truncated") or truncation(response),
+            not_modified=meta.get(PREVIOUS_META_KEY),
             metadata=self.exchange_metadata(request),
         )
         meta[CAPTURE_META_KEY] = ref
@@ -235,6 +239,16 @@ class WarcCaptureMiddleware:
             "retry-count": meta.get("retry_times", 0),
             "redirect-hop": len(meta.get("redirect_urls", [])),
         }
+
+
+def known_payloads(crawler) -> dict[str, FirstCapture]:
+    """Payloads a new capture need not store again: the previous snapshot's and, when the crawl
+    resumes, those this snapshot already holds."""
+    known = PreviousSnapshot.from_crawler(crawler).payloads()
+    for c in archived_captures(crawler):
+        if c.digest and not c.revisit and not c.truncated and c.payload_at:
+            known.setdefault(c.digest, FirstCapture(c.url, c.date, c.record_id, c.digest))
+    return known
 
 
 def truncation(response) -> str | None:

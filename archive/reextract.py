@@ -1,10 +1,10 @@
 """Re-extraction: rebuild a snapshot's corpus from its WARC files alone, with no network.
 
-The report pages are the WARC's `response`, `revisit` and `conversion` records whose `metadata`
-record says `kind: report` (a revisit's payload is read from the record its WARC-Refers-To names; a
-conversion is the DOM of a page the browser rendered); each is decoded as the crawl decoded it
-(Content-Encoding, then Scrapy's charset rules) and read by
-the same pipeline code. With the same extractor version, the new `documents.jsonl` is
+The report pages are the WARC's `response` and `revisit` records whose `metadata` record says
+`kind: report` (a revisit's payload is read from the record its WARC-Refers-To names, in this
+snapshot or, after an incremental crawl, in an earlier one of the same store), and the `conversion`
+records of pages a browser rendered (their DOM, which the spider read); each is decoded as the crawl
+decoded it (Content-Encoding, then Scrapy's charset rules) and read by the same pipeline code. With the same extractor version, the new `documents.jsonl` is
 byte-identical to the original's.
 """
 
@@ -14,6 +14,7 @@ import gzip
 import shutil
 import zlib
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 
 from scrapy.http import Headers, HtmlResponse
@@ -24,6 +25,8 @@ from crawler.portals import load_registry
 from crawler.urls import canonical_url
 
 from .manifest import seal
+from .records import RecordReader, archived_payload, metadata_fields, scan_snapshot
+from .store import LocalStore
 from .snapshot import Snapshot
 from .wacz import package_snapshot
 
@@ -40,76 +43,75 @@ def decoded_body(payload: bytes, encoding: str | None) -> bytes:
     return payload
 
 
-def report_kinds(path: Path) -> dict[str, dict]:
-    """response record id → the fields of its metadata record."""
-    kinds = {}
-    with open(path, "rb") as stream:
-        for record in ArchiveIterator(stream):
-            if record.rec_type == "metadata":
-                fields = dict(
-                    line.split(": ", 1) for line in record.content_stream().read().decode("utf-8").splitlines() if ": " in line
-                )
-                kinds[record.rec_headers.get_header("WARC-Concurrent-To")] = fields
-    return kinds
+def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -> Iterator[ReportPage]:
+    """The report pages of a snapshot's WARC files, in file order.
 
-
-def report_pages(warc_dir: Path, registry_name: str = "chongqing") -> Iterator[ReportPage]:
+    A revisit's payload is read where it is: in this snapshot, or (an incremental crawl's) in an
+    earlier snapshot of `store` — by default the store the folder `warc_dir` stands in."""
     registry = load_registry(registry_name)
     codes = {p.name: p.code for p in registry.portals}
-    # response record id → (file, offset): where a later revisit finds its payload. Files sort by
-    # time and a revisit always follows its original, so one pass in name order sees it first.
-    responses: dict[str, tuple[Path, int]] = {}
+    snapshot_id = warc_dir.parent.name
+    if store is None and warc_dir.parent.parent.name == "snapshots":
+        store = LocalStore(warc_dir.parent.parent.parent)
+    reader = RecordReader(store, snapshot_id, warc_dir)
+    for capture in scan_snapshot(None, snapshot_id, warc_dir):
+        meta = capture.meta
+        if meta.get("kind") != "report" or capture.payload_at is None:
+            continue
+        if capture.payload_at.snapshot != snapshot_id and store is None:
+            raise FileNotFoundError(f"{capture.url}: its payload is in snapshot {capture.payload_at.snapshot}; "
+                                    "give the store that holds it")
+        status, http_headers, payload = archived_payload(capture, reader)
+        if not 200 <= status < 300:
+            continue
+        encoding = next((v.decode("latin-1") for k, v in http_headers if k.lower() == b"content-encoding"), None)
+        headers = Headers([(k, v) for k, v in http_headers if k.lower() != b"content-encoding"])
+        response = HtmlResponse(url=capture.url, body=decoded_body(payload, encoding), headers=headers)
+        yield ReportPage(
+            url=capture.url,
+            canonical_url=canonical_url(capture.url),
+            portal=meta.get("portal", ""),
+            portal_code=codes.get(meta.get("portal", "")),
+            html=response.text,
+            capture=capture.ref(),
+        )
+
+
+def rendered_pages(warc_dir: Path, registry_name: str = "chongqing") -> Iterator[ReportPage]:
+    """The report pages a browser rendered: their `conversion` records (the network responses of
+    such a page are `browser-document`/`browser-resource` exchanges, not reports)."""
+    codes = {p.name: p.code for p in load_registry(registry_name).portals}
     for path in sorted(warc_dir.glob("*.warc.gz")):
-        kinds = report_kinds(path)
         with open(path, "rb") as stream:
+            conversions, meta = {}, {}
             records = ArchiveIterator(stream)
             for record in records:
-                if record.rec_type not in ("response", "revisit", "conversion"):
-                    continue
-                record_id = record.rec_headers.get_header("WARC-Record-ID")
-                meta = kinds.get(record_id, {})
-                # a rendered page: the conversion record holds the DOM the spider read, and its
-                # metadata (not the network response's) says it is a report
-                rendered = record.rec_type == "conversion"
-                status = 200 if rendered else int(record.http_headers.get_statuscode())
-                wanted = meta.get("kind") == "report" and 200 <= status < 300
-                payload = record.raw_stream.read() if wanted else b""
-                offset = records.get_record_offset()  # reads the record to its end: the payload first
-                if record.rec_type == "response":
-                    responses[record_id] = (path, offset)
-                if not wanted:
-                    continue
-                if record.rec_type == "revisit":
-                    payload = stored_payload(*responses[record.rec_headers.get_header("WARC-Refers-To")])
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                if rendered:
-                    headers = Headers({"Content-Type": record.rec_headers.get_header("Content-Type")})
-                    body = payload
-                else:
-                    headers = Headers([(k, v) for k, v in record.http_headers.headers if k.lower() != "content-encoding"])
-                    body = decoded_body(payload, record.http_headers.get_header("Content-Encoding"))
-                response = HtmlResponse(url=url, body=body, headers=headers)
-                yield ReportPage(
-                    url=url,
-                    canonical_url=canonical_url(url),
-                    portal=meta.get("portal", ""),
-                    portal_code=codes.get(meta.get("portal", "")),
-                    html=response.text,
-                    capture=WarcRef(path.name, offset, record_id,
-                                    record.rec_headers.get_header("WARC-Date"),
-                                    record.rec_headers.get_header("WARC-Payload-Digest") or ""),
-                )
+                headers = record.rec_headers
+                if record.rec_type == "metadata":
+                    meta[headers.get_header("WARC-Concurrent-To")] = metadata_fields(record)
+                elif record.rec_type == "conversion":
+                    body = record.raw_stream.read()
+                    conversions[headers.get_header("WARC-Record-ID")] = (
+                        headers, body, records.get_record_offset())
+        for record_id, (headers, body, offset) in conversions.items():
+            fields = meta.get(record_id, {})
+            if fields.get("kind") != "report":
+                continue
+            url = headers.get_header("WARC-Target-URI")
+            response = HtmlResponse(url=url, body=body, headers=Headers({"Content-Type": headers.get_header("Content-Type")}))
+            yield ReportPage(
+                url=url, canonical_url=canonical_url(url), portal=fields.get("portal", ""),
+                portal_code=codes.get(fields.get("portal", "")), html=response.text,
+                capture=WarcRef(path.name, offset, record_id, headers.get_header("WARC-Date"),
+                                headers.get_header("WARC-Payload-Digest") or ""),
+            )
 
 
-def stored_payload(path: Path, offset: int) -> bytes:
-    """The payload of the response record at this offset, as the server sent it."""
-    with open(path, "rb") as stream:
-        stream.seek(offset)
-        return next(iter(ArchiveIterator(stream))).raw_stream.read()
+def reextract(source: Path, store: str | None = None, spool: str | None = None, source_store=None) -> tuple[Snapshot, dict]:
+    """A new snapshot holding the source's WARC files and a corpus rebuilt from them.
 
-
-def reextract(source: Path, store: str | None = None, spool: str | None = None) -> tuple[Snapshot, dict]:
-    """A new snapshot holding the source's WARC files and a corpus rebuilt from them."""
+    `source_store`: where the snapshots the source's revisits refer to are (default: the store
+    the source folder stands in)."""
     from pipelines.corpus import CorpusWriterPipeline
     from pipelines.extract import ExtractionPipeline, NotAReport
 
@@ -119,7 +121,9 @@ def reextract(source: Path, store: str | None = None, spool: str | None = None) 
     extraction, writer = ExtractionPipeline(), CorpusWriterPipeline(snapshot)
     writer.open_spider()
     counts = {"report_pages": 0, "documents": 0, "not_reports": 0, "failures": 0}
-    for page in report_pages(snapshot.warc_dir):
+    if source_store is None and source.parent.name == "snapshots":
+        source_store = LocalStore(source.parent.parent)
+    for page in chain(report_pages(snapshot.warc_dir, store=source_store), rendered_pages(snapshot.warc_dir)):
         counts["report_pages"] += 1
         try:
             item = extraction.process_item(page)
@@ -129,6 +133,6 @@ def reextract(source: Path, store: str | None = None, spool: str | None = None) 
         counts["failures" if isinstance(item, CrawlFailure) else "documents"] += 1
         writer.process_item(item)
     writer.close_spider()
-    package_snapshot(snapshot.root, snapshot.id)
+    package_snapshot(snapshot.root, snapshot.id, source_store)
     seal(snapshot.root, snapshot_id=snapshot.id, scope={"reextracted_from": source.name}, counts=counts)
     return snapshot, counts

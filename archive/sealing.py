@@ -17,7 +17,7 @@ import logging
 from scrapy import signals
 
 from .manifest import seal
-from .wacz import package_snapshot
+from .wacz import REFERRED, package_snapshot
 from .crawl_record import write_crawl_record
 from .delta import write_delta
 from .publish import publish
@@ -56,8 +56,11 @@ class SnapshotSeal:
         write_crawl_record(snapshot.crawl_dir, settings)
         delta = write_delta(snapshot.root, store, snapshot.id)
         logger.info("against %s: %s", delta["previous"] or "no earlier snapshot", delta["counts"])
-        package = package_snapshot(snapshot.root, snapshot.id)
+        package = package_snapshot(snapshot.root, snapshot.id, store)
         logger.info("packaged snapshot %s as %s", snapshot.id, package.name)
+        referred = snapshot.root / REFERRED
+        if referred.exists():  # its revisits need records of these snapshots (copied into the WACZ)
+            scope["depends_on"] = sorted({r["snapshot"] for r in json.loads(referred.read_text("utf-8"))})
         manifest = seal(snapshot.root, snapshot_id=snapshot.id, scope=scope, counts=summary.get("totals", {}))
         logger.info("sealed snapshot %s: %d files", snapshot.id, len(manifest["resources"]))
         if store.remote:

@@ -25,6 +25,40 @@ def new_snapshot_id(now: datetime | None = None) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
+JOB_MARKER = "nianbao_snapshot_id"  # in Scrapy's job directory: the snapshot a resumed crawl goes on writing
+
+
+def snapshot_id_for(settings) -> str:
+    """NIANBAO_SNAPSHOT_ID if set; else, with a JOBDIR, the snapshot that job started, unless
+    it was sealed (then the job is done, and the same command starts a new crawl); else a new id,
+    recorded in the JOBDIR so a crawl killed and started again goes on in the same snapshot."""
+    explicit = settings.get("NIANBAO_SNAPSHOT_ID")
+    jobdir = settings.get("JOBDIR")
+    if explicit or not jobdir:
+        return explicit or new_snapshot_id()
+    marker = Path(jobdir) / JOB_MARKER
+    if marker.exists():
+        started = marker.read_text().strip()
+        if started and not is_sealed(settings.get("NIANBAO_STORE"), started, settings.get("NIANBAO_SPOOL")):
+            return started
+    snapshot_id = new_snapshot_id()
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    partial = marker.with_name(JOB_MARKER + ".part")
+    partial.write_text(snapshot_id)
+    partial.replace(marker)
+    return snapshot_id
+
+
+def is_sealed(store: str | None, snapshot_id: str, spool: str | None = None) -> bool:
+    """Whether the snapshot has its manifest, in its local folder (the spool's) or in the store."""
+    if (Snapshot.locate(store, snapshot_id, spool) / "manifest.json").exists():
+        return True
+    try:
+        return open_store(store_uri(store)).exists(f"snapshots/{snapshot_id}/manifest.json")
+    except Exception:  # a store that cannot be reached now: the local folder decides
+        return False
+
+
 def spool_root(spool: str | None = None) -> Path:
     return Path(spool or os.environ.get("NIANBAO_SPOOL") or DEFAULT_SPOOL).expanduser().resolve()
 
@@ -56,12 +90,17 @@ class Snapshot:
         """Beside the snapshot, not in it: the snapshot's files are sealed before the upload."""
         return self.root.with_name(self.root.name + ".upload.json")
 
+    @staticmethod
+    def locate(store: str | None, snapshot_id: str, spool: str | None = None) -> Path:
+        """The local folder a crawl writes this snapshot into."""
+        target = open_store(store_uri(store))
+        return spool_root(spool) / snapshot_id if target.remote else target.path(f"snapshots/{snapshot_id}")
+
     @classmethod
     def create(cls, store: str | None = None, snapshot_id: str | None = None, spool: str | None = None) -> "Snapshot":
         snapshot_id = snapshot_id or new_snapshot_id()
         uri = store_uri(store)
-        target = open_store(uri)
-        root = spool_root(spool) / snapshot_id if target.remote else target.path(f"snapshots/{snapshot_id}")
+        root = cls.locate(uri, snapshot_id, spool)
         for sub in ("warc", "corpus", "crawl"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         return cls(snapshot_id, root, uri)
@@ -72,7 +111,6 @@ class Snapshot:
         snapshot = getattr(crawler, "_nianbao_snapshot", None)
         if snapshot is None:
             settings = crawler.settings
-            snapshot = cls.create(settings.get("NIANBAO_STORE"), settings.get("NIANBAO_SNAPSHOT_ID"),
-                                  settings.get("NIANBAO_SPOOL"))
+            snapshot = cls.create(settings.get("NIANBAO_STORE"), snapshot_id_for(settings), settings.get("NIANBAO_SPOOL"))
             crawler._nianbao_snapshot = snapshot
         return snapshot

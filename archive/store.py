@@ -57,8 +57,10 @@ class LocalStore:
                 if p.is_file():
                     yield p.relative_to(self.root).as_posix()
 
-    def open(self, key: str) -> BinaryIO:
-        return open(self.path(key), "rb")
+    def open(self, key: str, offset: int = 0) -> BinaryIO:
+        stream = open(self.path(key), "rb")
+        stream.seek(offset)
+        return stream
 
     def size(self, key: str) -> int:
         return self.path(key).stat().st_size
@@ -103,8 +105,10 @@ class S3Store:
             for obj in page.get("Contents", []):
                 yield obj["Key"][len(root) + 1 if root else 0:]
 
-    def open(self, key: str) -> BinaryIO:
-        return self.client.get_object(Bucket=self.bucket, Key=self.key(key))["Body"]
+    def open(self, key: str, offset: int = 0) -> BinaryIO:
+        """The object's bytes from `offset` on (a ranged GET: one record of a large WARC)."""
+        extra = {"Range": f"bytes={offset}-"} if offset else {}
+        return self.client.get_object(Bucket=self.bucket, Key=self.key(key), **extra)["Body"]
 
     def size(self, key: str) -> int:
         return self.client.head_object(Bucket=self.bucket, Key=self.key(key))["ContentLength"]

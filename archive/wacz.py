@@ -5,6 +5,14 @@ Inside: `archive/` (the WARC files), `indexes/index.cdx` (the snapshot's `indexe
 `wb-manager add --unpack-wacz` imports only `*.cdx`/`*.cdx.gz`), `pages/pages.jsonl`
 (one page per report document, with its clean text, so a reader can find and search the reports),
 `datapackage.json` (every file with its sha256 and size) and `datapackage-digest.json`.
+After an incremental crawl, revisits refer to records of earlier snapshots of the store. The
+package then also holds `archive/nianbao-referred-<snapshot>.warc.gz`: those records copied byte for
+byte (their gzip members), after a warcinfo saying where they come from, and its index lines in
+`indexes/index.cdx`, so the WACZ replays on its own; `indexes/referred.json` in the snapshot lists
+the records and where they are, and `datapackage.json` names the snapshots under `referred`.
+The snapshot's own `indexes/index.cdxj` indexes its own WARC files only. A 304 answer (a revisit
+with the server-not-modified profile) is in the snapshot's index but not in the package's: pywb
+2.10 would replay it as an empty 304, so a reader of the package gets the capture it confirmed.
 Everything is streamed through the zip in chunks: a WARC can be a gigabyte. Entries are stored,
 not deflated, as WACZ asks, so a replay tool can read a record at its offset without unpacking.
 """
@@ -14,15 +22,23 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 import zipfile
+from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .cdxj import write_index
+from .cdxj import record_lines, write_index
 from .manifest import CHUNK, software_version
+from .records import Location, RecordReader, scan_snapshot
+from .store import LocalStore
 
 WACZ_VERSION = "1.1.1"
 INDEX = "indexes/index.cdxj"  # in the snapshot folder
+REFERRED = "indexes/referred.json"
+# a 304 answer archived as a revisit: pywb 2.10 replays its status, with no body, so the package's
+# index leaves it out and a reader gets the capture it confirmed (packed with it) instead
+NOT_MODIFIED_LINE = re.compile(r'"mime": "warc/revisit", "status": "304"')  # records of other snapshots this one's revisits refer to
 PACKED_INDEX = "indexes/index.cdx"  # the same bytes, in the package
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
 # frictionless resource names: lowercase letters, digits and -._/
@@ -63,7 +79,8 @@ def _resource(path: str, out: HashingWriter) -> dict:
             "hash": "sha256:" + out.sha256.hexdigest(), "bytes": out.bytes}
 
 
-def write_wacz(target: Path, *, snapshot_id: str, warc_files: list[Path], index: Path, documents: Path) -> dict:
+def write_wacz(target: Path, *, snapshot_id: str, warc_files: list[Path], index: Path, documents: Path,
+               referred: list[str] = ()) -> dict:
     """Write the package (via `….part`, renamed when complete); its datapackage."""
     resources = []
     partial = target.with_name(target.name + ".part")
@@ -87,6 +104,8 @@ def write_wacz(target: Path, *, snapshot_id: str, warc_files: list[Path], index:
             "wacz_version": WACZ_VERSION,
             "software": software_version(),
         }
+        if referred:  # its revisits refer to records of these snapshots, copied into archive/
+            package["referred"] = list(referred)
         body = json.dumps(package, ensure_ascii=False, indent=1).encode("utf-8")
         with _entry(archive, "datapackage.json") as entry:
             entry.write(body)
@@ -97,14 +116,55 @@ def write_wacz(target: Path, *, snapshot_id: str, warc_files: list[Path], index:
     return package
 
 
-def package_snapshot(root: Path, snapshot_id: str) -> Path:
+def referred_records(root: Path, snapshot_id: str) -> dict[str, list[Location]]:
+    """snapshot id → the records of that snapshot this one's revisits refer to."""
+    out = defaultdict(set)
+    for capture in scan_snapshot(None, snapshot_id, root / "warc"):
+        if capture.payload_at and capture.payload_at.snapshot != snapshot_id:
+            out[capture.payload_at.snapshot].add(capture.payload_at)
+    return {k: sorted(v, key=lambda at: (at.filename, at.offset)) for k, v in sorted(out.items())}
+
+
+def write_referred(referred: dict[str, list[Location]], reader: RecordReader, folder: Path, snapshot_id: str) -> list[Path]:
+    """One WARC file per referred snapshot: a warcinfo, then its records' gzip members as stored."""
+    from .warc import Sha256WARCWriter
+
+    files = []
+    for other, locations in referred.items():
+        path = folder / f"nianbao-referred-{other}.warc.gz"
+        with open(path, "wb") as out:
+            writer = Sha256WARCWriter(out, gzip=True, warc_version="1.1")
+            writer.write_record(writer.create_warcinfo_record(path.name, {
+                "isPartOf": other, "format": "WARC File Format 1.1",
+                "description": f"records of snapshot {other} that revisit records of snapshot {snapshot_id} refer "
+                               "to, copied byte for byte from its WARC files"}))
+            for at in locations:
+                out.write(reader.member(at))
+        files.append(path)
+    return files
+
+
+def package_snapshot(root: Path, snapshot_id: str, store=None) -> Path:
     """Index the snapshot's WARC files and package them with its corpus' pages: `<root>/<id>.wacz`.
 
-    Call it when the WARC files are closed and the corpus is complete (before sealing)."""
+    Call it when the WARC files are closed and the corpus is complete (before sealing). `store`
+    holds the earlier snapshots its revisits may refer to (default: the store `root` stands in)."""
     warc_files = sorted((root / "warc").glob("*.warc.gz"))
     index = root / INDEX
     write_index(warc_files, index)
     target = root / f"{snapshot_id}.wacz"
-    write_wacz(target, snapshot_id=snapshot_id, warc_files=warc_files, index=index,
-               documents=root / "corpus" / "documents.jsonl")
+    referred = referred_records(root, snapshot_id)
+    if referred:
+        listing = [{"snapshot": k, "file": at.filename, "offset": at.offset} for k, v in referred.items() for at in v]
+        (root / REFERRED).write_text(json.dumps(listing, indent=1), encoding="utf-8")
+    if store is None and root.parent.name == "snapshots":
+        store = LocalStore(root.parent.parent)
+    with tempfile.TemporaryDirectory(prefix="nianbao-referred-") as tmp:
+        extra = write_referred(referred, RecordReader(store), Path(tmp), snapshot_id)
+        packed = Path(tmp) / "index.cdx"
+        lines = [line for line in index.read_text("utf-8").splitlines(keepends=True) if not NOT_MODIFIED_LINE.search(line)]
+        lines += [line for path in extra for line in record_lines(path)]  # the copied records
+        packed.write_text("".join(sorted(lines)), encoding="utf-8")
+        write_wacz(target, snapshot_id=snapshot_id, warc_files=warc_files + extra, index=packed,
+                   documents=root / "corpus" / "documents.jsonl", referred=list(referred))
     return target

@@ -3,10 +3,13 @@
 Files are named as WARC/1.1 Annex C suggests (prefix-timestamp-serial-host) and written as
 `….warc.gz.open`, renamed when closed, so an open file is never mistaken for a finished one.
 
-A payload already written in this snapshot (same sha256 payload digest) is written again as a
-`revisit` record (identical-payload-digest profile): HTTP headers kept, no payload, pointing at the
-first capture with WARC-Refers-To, -Target-URI and -Date. Replay tools (pywb, ReplayWeb.page) and
-`archive.reextract` follow that pointer to the payload.
+A payload already written in this snapshot or in the previous one (same sha256 payload digest) is
+written again as a `revisit` record (identical-payload-digest profile): HTTP headers kept, no
+payload, pointing at the first capture with WARC-Refers-To, -Target-URI and -Date. A 304 answer to
+a conditional request is a revisit with the server-not-modified profile, pointing at the capture
+the validators came from. Replay tools (pywb, ReplayWeb.page) and `archive.reextract` follow that
+pointer to the payload; when it leads into another snapshot, the exchange's metadata record also
+says where (`refers-to-snapshot`, `-file`, `-offset`), so nobody has to search for it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
 from crawler.items import WarcRef
+
+from .records import REFERS_TO_FILE, REFERS_TO_OFFSET, REFERS_TO_SNAPSHOT, Location
+
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 
 class Sha256WARCWriter(WARCWriter):
@@ -51,6 +58,13 @@ class FirstCapture:
     uri: str
     date: str
     record_id: str
+    digest: str = ""
+    location: Location | None = None  # set when the record is in another snapshot
+
+    def pointer_fields(self) -> dict:
+        """Metadata fields naming the record's place when it is in another snapshot."""
+        at = self.location
+        return {REFERS_TO_SNAPSHOT: at.snapshot, REFERS_TO_FILE: at.filename, REFERS_TO_OFFSET: at.offset} if at else {}
 
 
 def format_warc_date(moment: datetime) -> str:
@@ -63,7 +77,8 @@ def _field_value(value) -> str:
 
 
 class WarcWriter:
-    def __init__(self, directory: Path, *, prefix: str = "nianbao", max_size: int = 1_000_000_000, warcinfo: dict):
+    def __init__(self, directory: Path, *, prefix: str = "nianbao", max_size: int = 1_000_000_000, warcinfo: dict,
+                 known: dict[str, FirstCapture] | None = None):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.prefix = prefix
@@ -71,13 +86,15 @@ class WarcWriter:
         self.warcinfo = warcinfo
         # Annex C fields are separated by '-', so the host must not contain one
         self.host = socket.gethostname().replace("-", "_") or "localhost"
-        self.serial = 0
+        # a resumed crawl numbers its files after those it wrote before the kill
+        self.serial = len(list(self.directory.glob("*.warc.gz")))
         self.file = None
         self.writer: Sha256WARCWriter | None = None
         self.name = ""
         self.warcinfo_id = ""
         # payload digest → first capture, for revisit records; one entry (~200 B) per distinct payload
-        self.first_captures: dict[str, FirstCapture] = {}
+        # (seeded with the previous snapshot's payloads and, on resume, this snapshot's own)
+        self.first_captures: dict[str, FirstCapture] = dict(known or {})
 
     def _open(self) -> None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
@@ -154,11 +171,12 @@ class WarcWriter:
         metadata: dict,
         truncated: str | None = None,
         request_protocol: str | None = None,
+        not_modified: FirstCapture | None = None,
     ) -> WarcRef:
         """Write one exchange as response, request and metadata records; where the response is.
 
         `request_protocol` defaults to `protocol`; they differ when an HTTP/1.1 request gets an
-        HTTP/1.0 answer.
+        HTTP/1.0 answer. `not_modified`: the capture a 304 answer confirms.
         """
         writer = self._ready()
         date = format_warc_date(warc_date)
@@ -171,10 +189,17 @@ class WarcWriter:
         http_headers = RawHttpHeaders(f"{status} {reason}".strip(), response_headers, protocol=protocol)
         digest = payload_digest(payload)
         first = self.first_captures.get(digest) if payload and not truncated else None
-        if first:
+        if not_modified and status == 304:
+            extra["WARC-Refers-To"] = not_modified.record_id
+            response = writer.create_revisit_record(url, not_modified.digest, not_modified.uri, not_modified.date,
+                                                    http_headers=http_headers, warc_headers_dict=extra)
+            response.rec_headers.replace_header("WARC-Profile", SERVER_NOT_MODIFIED)
+            metadata = {**metadata, **not_modified.pointer_fields()}
+        elif first:
             extra["WARC-Refers-To"] = first.record_id
             response = writer.create_revisit_record(url, digest, first.uri, first.date, http_headers=http_headers,
                                                     warc_headers_dict=extra)
+            metadata = {**metadata, **first.pointer_fields()}
         else:
             response = writer.create_warc_record(
                 url, "response", payload=BytesIO(payload), length=len(payload), warc_headers_dict=extra,
@@ -183,7 +208,7 @@ class WarcWriter:
         response_id = response.rec_headers.get_header("WARC-Record-ID")
         if payload and not truncated and not first:
             # an empty or truncated body is never referred to: a revisit would save nothing or mislead
-            self.first_captures[digest] = FirstCapture(url, date, response_id)
+            self.first_captures[digest] = FirstCapture(url, date, response_id, digest)
         concurrent = {**common, "WARC-Concurrent-To": response_id}
         request_line = f"{request_method} {request_path_and_query} {request_protocol or protocol}"
         request = writer.create_warc_record(

@@ -32,17 +32,12 @@ def parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
     return out
 
 
-def resumed_snapshot_id(jobdir: str | None) -> str | None:
-    marker = Path(jobdir) / "nianbao_snapshot_id" if jobdir else None
-    return marker.read_text().strip() if marker and marker.exists() else None
-
-
 def crawl(args) -> int:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
-    from archive.snapshot import Snapshot, new_snapshot_id
+    from archive.snapshot import Snapshot, snapshot_id_for
     from crawler.summary import format_summary
 
     settings = get_project_settings()
@@ -52,18 +47,18 @@ def crawl(args) -> int:
         settings.set("NIANBAO_STORE", args.store, priority="cmdline")
     if args.jobdir:
         settings.set("JOBDIR", args.jobdir, priority="cmdline")
-    snapshot_id = settings.get("NIANBAO_SNAPSHOT_ID") or resumed_snapshot_id(args.jobdir) or new_snapshot_id()
-    if args.jobdir:
-        # a crawl resumed from its job directory goes on writing the same snapshot
-        Path(args.jobdir).mkdir(parents=True, exist_ok=True)
-        (Path(args.jobdir) / "nianbao_snapshot_id").write_text(snapshot_id)
+    # with a job directory, a crawl started again after a crash goes on in the same snapshot
+    snapshot_id = snapshot_id_for(settings)
     settings.set("NIANBAO_SNAPSHOT_ID", snapshot_id, priority="cmdline")
 
     portal = None
     if args.offline:
+        from replica.editions import edition
         from replica.server import OfflinePortal
+        from replica.site import build_replica
 
-        portal = OfflinePortal().start()
+        # edition 2 is the offline portal a year on (changed, withdrawn and new reports), for recrawls
+        portal = OfflinePortal(replica=edition(build_replica(), settings.getint("NIANBAO_REPLICA_EDITION", 1))).start()
         settings.setdict(OFFLINE_SETTINGS, priority="cmdline")
         settings.set("NIANBAO_PROXY", portal.proxy_url, priority="cmdline")
         if "districts" not in spider_args:
@@ -87,6 +82,7 @@ def crawl(args) -> int:
     summary = json.loads(summary_file.read_text("utf-8"))
     print(format_summary(summary))
     print(f"took {time.monotonic() - started:.1f} s")
+    print_recrawl_figures(snapshot)
     if snapshot.upload_status.exists():
         status = json.loads(snapshot.upload_status.read_text("utf-8"))
         if not status["complete"]:
@@ -108,10 +104,27 @@ def crawl(args) -> int:
     return 0
 
 
-def serve(args) -> int:
-    from replica.server import OfflinePortal
+def print_recrawl_figures(snapshot) -> None:
+    """What a resumed or incremental crawl saved, from the snapshot's stats and delta."""
+    stats_file, delta_file = snapshot.crawl_dir / "stats.json", snapshot.root / "delta.json"
+    stats = json.loads(stats_file.read_text("utf-8")) if stats_file.exists() else {}
+    if stats.get("nianbao/resumed"):
+        print(f"resumed: {stats.get('nianbao/replayed', 0)} responses archived before the interruption "
+              "were read back from the WARC files")
+    delta = json.loads(delta_file.read_text("utf-8")) if delta_file.exists() else None
+    if delta and delta["previous"]:
+        counts = delta["counts"]
+        print(f"against snapshot {delta['previous']}: {stats.get('nianbao/conditional_requests', 0)} conditional "
+              f"requests, {stats.get('nianbao/not_modified', 0)} not modified; documents new {counts['new']}, "
+              f"changed {counts['changed']}, unchanged {counts['unchanged']}, gone {counts['gone']}")
 
-    portal = OfflinePortal(args.host, args.port).start()
+
+def serve(args) -> int:
+    from replica.editions import edition
+    from replica.server import OfflinePortal
+    from replica.site import build_replica
+
+    portal = OfflinePortal(args.host, args.port, edition(build_replica(), args.edition)).start()
     replica = portal.replica
     print(f"offline portal listening on {portal.proxy_url} (use it as an HTTP proxy)")
     for p in replica.portals:
@@ -261,7 +274,9 @@ def reextract(args) -> int:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with store.open(key) as stream, open(target, "wb") as out:
                     shutil.copyfileobj(stream, out)
-        snapshot, counts = rebuild(source, args.store or os.environ.get("NIANBAO_STORE"), args.spool)
+        # the source's store also holds the earlier snapshots its revisits may refer to
+        snapshot, counts = rebuild(source, args.store or os.environ.get("NIANBAO_STORE"), args.spool,
+                                   source_store=store if prefix else None)
     print(f"re-extracted {counts['documents']} documents from {counts['report_pages']} report pages "
           f"({counts['not_reports']} not reports, {counts['failures']} failures) into snapshot {snapshot.id}")
     target = open_store(snapshot.store)
@@ -329,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     ps = psub.add_parser("serve", help="serve the offline portal until interrupted")
     ps.add_argument("--host", default="127.0.0.1")
     ps.add_argument("--port", type=int, default=8733)
+    ps.add_argument("--edition", type=int, default=1, help="2: the portal a year on (one report changed, one gone, one new)")
     ps.set_defaults(run=serve)
 
     p = sub.add_parser("snapshots", help="the snapshots of a store")

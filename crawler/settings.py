@@ -16,6 +16,7 @@ NIANBAO_SNAPSHOT_ID = None  # None: a new time-sortable id
 NIANBAO_PROXY = None  # set to the offline replica's address to crawl it
 NIANBAO_WARC_MAX_SIZE = 1_000_000_000
 NIANBAO_OPERATOR = ""
+NIANBAO_INCREMENTAL = True  # conditional requests and revisits against the previous complete snapshot
 NIANBAO_CONTACT = "https://github.com/nianbao/nianbao"
 NIANBAO_BROWSER = True  # pages marked `render` go through Chromium (crawler/browser.py)
 NIANBAO_CHROMIUM = None  # None: `chromium` on PATH (Debian's)
@@ -56,8 +57,12 @@ ADDONS = {
 DOWNLOADER_MIDDLEWARES = {
     "crawler.browser.BrowserMiddleware": 700,
     "crawler.proxy.ProxyMiddleware": 740,
+    # conditional requests against the previous snapshot; turns a 304 into its archived payload
+    "archive.recrawl.ConditionalRequestMiddleware": 940,
     # below the capture: its process_response turns a cut body into a failure once it is archived
-    "crawler.limits.BodySizeLimit": 940,
+    "crawler.limits.BodySizeLimit": 942,
+    # a resumed crawl answers what its snapshot already archived from the WARC (archive/resume.py)
+    "archive.resume.ReplayArchivedMiddleware": 945,
     # above HttpCompressionMiddleware (590): records what the server sent, compressed or not
     "archive.capture.WarcCaptureMiddleware": 950,
 }

@@ -19,16 +19,36 @@ from pipelines.statistics import parse_document
 
 
 class JsonLines:
+    """An append-only JSON-lines file. A crawl resumed after a kill goes on appending to it: the
+    torn last line the kill may have left is dropped, and a line already there is not written again
+    (the resumed crawl reads every archived page again and yields the same items)."""
+
     def __init__(self, path):
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.written = set(complete_lines(path))
         self.file = open(path, "a", encoding="utf-8")
 
     def write(self, record: dict) -> None:
-        self.file.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
+        line = json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n"
+        if line in self.written:
+            return
+        self.file.write(line)
         self.file.flush()
 
     def close(self) -> None:
         self.file.close()
+
+
+def complete_lines(path) -> list[str]:
+    """The whole lines of a file left by an earlier run, cutting off a torn last line."""
+    if not path.exists():
+        return []
+    with open(path, "rb+") as stream:
+        data = stream.read()
+        keep = data.rfind(b"\n") + 1
+        if keep < len(data):
+            stream.truncate(keep)
+    return [line + "\n" for line in data[:keep].decode("utf-8").splitlines()]
 
 
 def sort_lines(path, key) -> None:
@@ -57,6 +77,7 @@ class CorpusWriterPipeline:
         self.text_dir.mkdir(parents=True, exist_ok=True)
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         self.documents = JsonLines(self.snapshot.corpus_dir / "documents.jsonl")
+        self.seen = {json.loads(line)["doc_id"] for line in self.documents.written}
         self.attachments = JsonLines(self.snapshot.corpus_dir / "attachments.jsonl")
         self.failures = JsonLines(self.snapshot.crawl_dir / "failures.jsonl")
 

@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 from crawler.portals import bare_host
 
 from .site import Replica, build_replica
+from .validators import etag as page_etag
+from .validators import not_modified
 
 CHUNK = 8192  # nginx's default gzip buffer size
 NOT_FOUND = (
@@ -110,7 +112,9 @@ class PortalHandler(BaseHTTPRequestHandler):
         page = self.replica.pages.get((bare_host(host), path))
         if page is None:
             return self.reply(404, NOT_FOUND, "text/html; charset=utf-8", head)
-        etag = '"' + hashlib.sha1(page.body).hexdigest()[:16] + '"'
+        etag = page_etag(page.body, page.last_modified)
+        if page.status == 200 and not_modified(self.headers, etag, page.last_modified):
+            return self.reply(304, b"", page.content_type, head, page.last_modified, etag)
         cookies = session_cookies(host) if path == "/" else ()
         self.reply(page.status, page.body, page.content_type, head, page.last_modified, etag, cookies)
 
@@ -126,6 +130,13 @@ class PortalHandler(BaseHTTPRequestHandler):
                 body, encoding = zlib.compress(body), "deflate"
         chunked = encoding == "gzip"
         self.send_response(status)
+        if status == 304:  # no body, and the validators only (RFC 9110 §15.4.5)
+            if etag:
+                self.send_header("ETag", etag)
+            if last_modified:
+                self.send_header("Last-Modified", last_modified)
+            self.end_headers()
+            return
         self.send_header("Content-Type", content_type)
         if chunked:
             self.send_header("Transfer-Encoding", "chunked")

@@ -7,6 +7,7 @@ the folder named by $NIANBAO_TOOLS): their pins would downgrade the crawler's pa
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import hashlib
 import http.client
@@ -135,10 +136,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def wayback(package, tmp_path_factory):
-    """pywb serving the package as collection `nianbao` on 127.0.0.1; stopped after the tests."""
-    home = tmp_path_factory.mktemp("pywb")
+@contextlib.contextmanager
+def pywb(package: Path, home: Path):
+    """pywb serving a package as collection `nianbao` on 127.0.0.1: its port; stopped after."""
     for args in (["init", "nianbao"], ["add", "--unpack-wacz", "nianbao", str(package)]):
         proc = subprocess.run([tool("wb-manager"), *args], cwd=home, capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr[-2000:]
@@ -164,6 +164,12 @@ def wayback(package, tmp_path_factory):
             server.kill()
             server.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def wayback(package, tmp_path_factory):
+    with pywb(package, tmp_path_factory.mktemp("pywb")) as port:
+        yield port
 
 
 def replay(port: int, stamp: str, url: str, headers: dict) -> tuple[int, dict, bytes]:

@@ -1,0 +1,209 @@
+"""Reading a snapshot's WARC files back: where each capture is, and its payload.
+
+A resumed crawl answers requests it already archived from its own WARC files (`archive.resume`),
+and an incremental crawl compares against the previous snapshot's (`archive.recrawl`): both need
+the same map of captures, built by one pass over the files, and the same way of reading a payload
+back, following a revisit to the record that holds it — in this snapshot or an earlier one.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.items import WarcRef
+
+# fields of an exchange's metadata record naming a payload kept in another snapshot
+REFERS_TO_SNAPSHOT, REFERS_TO_FILE, REFERS_TO_OFFSET = "refers-to-snapshot", "refers-to-file", "refers-to-offset"
+
+
+@dataclass(frozen=True)
+class Location:
+    """A record in the store: snapshot id, WARC file name, offset of its gzip member."""
+
+    snapshot: str
+    filename: str
+    offset: int
+
+
+@dataclass
+class Capture:
+    url: str
+    record_id: str
+    date: str
+    digest: str
+    status: int
+    location: Location
+    revisit: bool
+    headers: list[tuple[str, str]]
+    truncated: bool = False
+    refers_to: str | None = None  # a revisit's WARC-Refers-To
+    refers_to_uri: str | None = None
+    refers_to_date: str | None = None
+    payload_at: Location | None = None  # where the payload is (resolved by `scan_snapshot`)
+    meta: dict = field(default_factory=dict)  # the fields of the exchange's metadata record
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+    def ref(self) -> WarcRef:
+        return WarcRef(self.location.filename, self.location.offset, self.record_id, self.date, self.digest)
+
+
+def metadata_fields(record) -> dict[str, str]:
+    text = record.content_stream().read().decode("utf-8", "replace")
+    return dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+
+
+def scan_file(stream, snapshot: str, filename: str) -> tuple[list[Capture], dict[str, dict]]:
+    """The captures of one WARC stream in file order, and metadata fields by concurrent record id."""
+    captures, meta = [], {}
+    records = ArchiveIterator(stream)
+    for record in records:
+        headers = record.rec_headers
+        if record.rec_type == "metadata":
+            meta[headers.get_header("WARC-Concurrent-To")] = metadata_fields(record)
+        elif record.rec_type in ("response", "revisit") and record.http_headers is not None:
+            captures.append(Capture(
+                url=headers.get_header("WARC-Target-URI"), record_id=headers.get_header("WARC-Record-ID"),
+                date=headers.get_header("WARC-Date"), digest=headers.get_header("WARC-Payload-Digest") or "",
+                status=int(record.http_headers.get_statuscode() or 0), location=Location(snapshot, filename, 0),
+                revisit=record.rec_type == "revisit", headers=list(record.http_headers.headers),
+                truncated=bool(headers.get_header("WARC-Truncated")),
+                refers_to=headers.get_header("WARC-Refers-To"),
+                refers_to_uri=headers.get_header("WARC-Refers-To-Target-URI"),
+                refers_to_date=headers.get_header("WARC-Refers-To-Date"),
+            ))
+        records.read_to_end(record)
+        if captures and captures[-1].record_id == headers.get_header("WARC-Record-ID"):
+            captures[-1].location = Location(snapshot, filename, records.get_record_offset())
+    return captures, meta
+
+
+def resolve_payloads(captures: list[Capture], meta: dict[str, dict]) -> None:
+    """Set `payload_at`: a response holds its payload; a revisit's is in the record it refers
+    to, in the same snapshot or, as its metadata record says, in an earlier one."""
+    holders = {c.record_id: c.location for c in captures if not c.revisit}
+    for c in captures:
+        c.meta = meta.get(c.record_id, {})
+        if not c.revisit:
+            c.payload_at = c.location
+        elif c.refers_to in holders:
+            c.payload_at = holders[c.refers_to]
+        elif REFERS_TO_SNAPSHOT in meta.get(c.record_id, {}):
+            fields = meta[c.record_id]
+            c.payload_at = Location(fields[REFERS_TO_SNAPSHOT], fields[REFERS_TO_FILE], int(fields[REFERS_TO_OFFSET]))
+
+
+def scan_snapshot(store, snapshot_id: str, warc_dir: Path | None = None) -> list[Capture]:
+    """Every capture of a snapshot, files in name (= time) order; from a local folder if given."""
+    captures, meta = [], {}
+    if warc_dir is not None:
+        for path in sorted(warc_dir.glob("*.warc.gz")):
+            with open(path, "rb") as stream:
+                found, fields = scan_file(stream, snapshot_id, path.name)
+            captures += found
+            meta.update(fields)
+    else:
+        for key in sorted(store.keys(f"snapshots/{snapshot_id}/warc")):
+            if key.endswith(".warc.gz"):
+                with store.open(key) as stream:
+                    found, fields = scan_file(stream, snapshot_id, key.rsplit("/", 1)[-1])
+                captures += found
+                meta.update(fields)
+    resolve_payloads(captures, meta)
+    return captures
+
+
+def latest_by_url(captures: list[Capture]) -> dict[str, Capture]:
+    """The last capture of each URL: what the crawl finally got for it."""
+    return {c.url: c for c in captures}
+
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+def archived_response(request, url: str, status: int, headers: RawHeaders, payload: bytes, flags):
+    """A response made from archived headers and payload (the body as the server sent it)."""
+    http_headers = Headers()
+    for name, value in headers:
+        http_headers.appendlist(name, value)
+    cls = responsetypes.from_args(headers=http_headers, url=url, body=payload)
+    return cls(url=url, status=status, headers=http_headers, body=payload, request=request, flags=list(flags))
+
+
+def archived_payload(capture: Capture, reader: "RecordReader") -> tuple[int, RawHeaders, bytes]:
+    """Status, headers and payload (as the server sent it) a capture stands for: a revisit of an
+    identical payload keeps its own headers; a 304 stands for the earlier 200, headers and all."""
+    headers, payload = reader.record(capture.payload_at)
+    if capture.revisit and capture.status != 304:
+        headers = reader.record(capture.location)[0]
+    return (200 if capture.status == 304 else capture.status), headers, payload
+
+
+class RecordReader:
+    """Reads a record back by location: this crawl's own files locally, other snapshots' from the store."""
+
+    def __init__(self, store, own_id: str | None = None, own_warc_dir: Path | None = None):
+        self.store, self.own_id, self.own_warc_dir = store, own_id, own_warc_dir
+
+    def open(self, at: Location):
+        if at.snapshot == self.own_id and self.own_warc_dir is not None:
+            stream = open(self.own_warc_dir / at.filename, "rb")
+            stream.seek(at.offset)
+            return stream
+        return self.store.open(f"snapshots/{at.snapshot}/warc/{at.filename}", at.offset)
+
+    def record(self, at: Location) -> tuple[RawHeaders, bytes]:
+        """HTTP headers and payload of the record at this location, byte for byte as stored (warcio
+        would decode header values, as UTF-8 or else latin-1, and could not give the bytes back)."""
+        with self.open(at) as stream:
+            block = next(iter(ArchiveIterator(stream, no_record_parse=True))).raw_stream.read()
+        head, _, payload = block.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")[1:]  # after the status line
+        return [tuple(part.strip() for part in line.split(b":", 1)) for line in lines if b":" in line], payload
+
+    def member(self, at: Location) -> bytes:
+        """The record's gzip member, byte for byte (to copy it into a package)."""
+        with self.open(at) as stream:
+            return read_member(stream)
+
+
+def read_member(stream) -> bytes:
+    inflater, out = zlib.decompressobj(zlib.MAX_WBITS | 16), []
+    while not inflater.eof:
+        chunk = stream.read(1 << 16)
+        if not chunk:
+            raise EOFError("gzip member cut short")
+        inflater.decompress(chunk)
+        used = len(chunk) - len(inflater.unused_data)
+        out.append(chunk[:used])
+    return b"".join(out)
+
+
+def gzip_members(stream) -> Iterator[tuple[int, int, bytes]]:
+    """(offset, end, first bytes of content) of each complete gzip member; stops at a torn one."""
+    offset, buffer = 0, b""
+    while True:
+        inflater, head, start = zlib.decompressobj(zlib.MAX_WBITS | 16), b"", offset
+        while not inflater.eof:
+            if not buffer:
+                buffer = stream.read(1 << 16)
+                if not buffer:
+                    return  # end of file: at a boundary, or in a torn member
+            try:
+                data = inflater.decompress(buffer)
+            except zlib.error:
+                return  # garbage: what a kill left half-written
+            if len(head) < 4096:
+                head += data[:4096]
+            used = len(buffer) - len(inflater.unused_data)
+            offset += used
+            buffer = buffer[used:]
+        yield start, offset, head

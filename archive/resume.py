@@ -1,0 +1,124 @@
+"""Resume after a crash: the snapshot's WARC files are the crawl's journal.
+
+Scrapy's job directory keeps its request queue in files written when the crawl closes, so after a
+SIGKILL they are stale while `requests.seen` already lists requests that were never made: a
+crawl resumed from them would stop at once or lose pages. A crawl that finds its snapshot already
+started (the snapshot id is kept in the job directory, see `archive.snapshot`) therefore
+
+1. repairs the WARC file the kill left `.open`: keeps every complete exchange (up to its last
+   metadata record; a torn gzip member and a half-written exchange go), renames it closed;
+2. drops Scrapy's request state in the job directory and leftovers of an interrupted sealing;
+3. starts again from the start URLs and answers every request already archived from the WARC
+   (`ReplayArchivedMiddleware`), so callbacks see the same pages and the crawl finds the same
+   requests, fetching from the network only what was not archived yet.
+
+The corpus writer skips documents already written (`pipelines.corpus`), so nothing is lost or
+written twice. Nothing of this depends on the proxy's port: requests go to the real URLs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+from pathlib import Path
+
+from scrapy.utils.job import job_dir
+
+from .item_refs import CAPTURE_META_KEY
+from .records import Capture, RecordReader, archived_payload, archived_response, gzip_members, latest_by_url, scan_snapshot
+from .snapshot import Snapshot
+from .store import open_store
+
+logger = logging.getLogger(__name__)
+
+WARC_TYPE = re.compile(rb"^WARC-Type:\s*(\S+)", re.M)
+EXCHANGE_END = (b"warcinfo", b"metadata")  # an exchange ends with its metadata record
+SCRAPY_JOB_STATE = ("requests.queue", "requests.seen")
+REPLAYED = "replayed"
+
+
+def repair_open_warc(path: Path) -> str:
+    """Cut a `.open` WARC file after its last complete exchange and close it; what was done."""
+    keep = 0
+    with open(path, "rb") as stream:
+        for _, end, head in gzip_members(stream):
+            found = WARC_TYPE.search(head)
+            if found and found.group(1) in EXCHANGE_END:
+                keep = end
+    size = path.stat().st_size
+    if keep == 0:
+        path.unlink()
+        return f"{path.name}: nothing complete, removed"
+    with open(path, "r+b") as stream:
+        stream.truncate(keep)
+        stream.flush()
+        os.fsync(stream.fileno())
+    closed = path.with_name(path.name[: -len(".open")])
+    os.replace(path, closed)
+    return f"{closed.name}: kept {keep} of {size} bytes"
+
+
+def prepare_resume(snapshot: Snapshot, jobdir: str | None) -> list[str]:
+    """Make a started snapshot ready to go on: repaired WARCs, no stale Scrapy state or partial files."""
+    notes = [repair_open_warc(p) for p in sorted(snapshot.warc_dir.glob("*.warc.gz.open"))]
+    for leftover in snapshot.root.rglob("*.part"):
+        leftover.unlink()
+        notes.append(f"removed {leftover.relative_to(snapshot.root)}")
+    if jobdir:
+        for name in SCRAPY_JOB_STATE:
+            state = Path(jobdir) / name
+            if state.is_dir():
+                shutil.rmtree(state)
+            elif state.exists():
+                state.unlink()
+    return notes
+
+
+def replayed_response(request, capture: Capture, reader: RecordReader):
+    """The archived response, as the downloader gave it the first time (body still encoded)."""
+    status, headers, payload = archived_payload(capture, reader)
+    return archived_response(request, capture.url, status, headers, payload, ["cached", REPLAYED])
+
+
+def archived_captures(crawler) -> list[Capture]:
+    """What this crawl's snapshot already holds (nothing for a new crawl), after repairing what a
+    kill left; computed once per crawl, for the replay and for the WARC writer's dedupe."""
+    if not hasattr(crawler, "_nianbao_archived"):
+        snapshot = Snapshot.from_crawler(crawler)
+        # Scrapy's request state goes whatever happened: this crawl starts from its start URLs
+        for note in prepare_resume(snapshot, job_dir(crawler.settings)):
+            logger.warning("resuming snapshot %s: %s", snapshot.id, note)
+        found = any(snapshot.warc_dir.glob("*.warc.gz"))
+        crawler._nianbao_archived = scan_snapshot(open_store(snapshot.store), snapshot.id, snapshot.warc_dir) if found else []
+    return crawler._nianbao_archived
+
+
+class ReplayArchivedMiddleware:
+    """Answers requests this snapshot already archived, when a crawl resumes (see the module doc)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        snapshot = Snapshot.from_crawler(crawler)
+        captures = archived_captures(crawler)
+        self.archived: dict[str, Capture] = {url: c for url, c in latest_by_url(captures).items() if c.payload_at}
+        self.reader = RecordReader(open_store(snapshot.store), snapshot.id, snapshot.warc_dir)
+        if not captures:
+            return
+        crawler.stats.set_value("nianbao/resumed", True)
+        logger.warning("resuming snapshot %s: %d URLs already archived are answered from its WARC files",
+                       snapshot.id, len(self.archived))
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request):
+        capture = self.archived.get(request.url)
+        if capture is None or request.method != "GET":
+            return None
+        # the same response, location and all: items read from it carry the original WARC reference
+        request.meta[CAPTURE_META_KEY] = capture.ref()
+        self.crawler.stats.inc_value("nianbao/replayed")
+        return replayed_response(request, capture, self.reader)

@@ -1,0 +1,200 @@
+"""Resume after SIGKILL: a crawl killed at any moment and started again with the same command ends
+with exactly the documents of an uninterrupted crawl (the session's `offline_crawl`), and a snapshot
+that seals and verifies."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.resume import repair_open_warc
+from archive.warc import WarcWriter
+from conftest import ROOT, CrawlResult, run_nianbao
+from pipelines.corpus import complete_lines
+from test_revisits import REPORT, write
+
+DISTRICTS = "璧山区,合川区"  # 44 reports over 11 list pages: enough to be killed in the middle
+
+
+def crawl_command(store: Path, jobdir: Path) -> list[str]:
+    return [sys.executable, "-m", "crawler.cli", "crawl", "chongqing_districts", "--offline", "--store", str(store),
+            "--jobdir", str(jobdir), "-a", f"districts={DISTRICTS}"]
+
+
+def kill_when(command: list[str], moment, **kwargs) -> bool:
+    """Run a crawl and SIGKILL it as soon as `moment()` holds; whether it was killed."""
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+    try:
+        while proc.poll() is None:
+            if moment():
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                return True
+            time.sleep(0.002)
+        return False
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def lines(path: Path) -> int:
+    try:
+        return path.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+def reference_documents(offline_crawl, districts: str) -> dict[str, dict]:
+    wanted = set(districts.split(","))
+    return {d["doc_id"]: d for d in offline_crawl.documents if d["portal"] in wanted}
+
+
+def assert_same_corpus(result: CrawlResult, reference_crawl: CrawlResult, districts: str) -> None:
+    portals = set(districts.split(","))
+    reference = reference_documents(reference_crawl, districts)
+    docs = result.documents
+    ids = [d["doc_id"] for d in docs]
+    assert len(ids) == len(set(ids)), "a document was written twice"
+    assert set(ids) == set(reference), (sorted(set(reference) - set(ids))[:5], sorted(set(ids) - set(reference))[:5])
+    for doc in docs:  # what a reader sees is the same, whichever run fetched it
+        assert {k: doc[k] for k in ("title", "text", "tables", "payload_digest")} == \
+               {k: reference[doc["doc_id"]][k] for k in ("title", "text", "tables", "payload_digest")}
+    # attachments and failures too: each once, as in the uninterrupted crawl
+    for name in ("corpus/attachments.jsonl", "crawl/failures.jsonl"):
+        got = sorted(json.dumps(a, sort_keys=True) for a in result.jsonl(name))
+        want = sorted(json.dumps(a, sort_keys=True) for a in reference_crawl.jsonl(name) if a["portal"] in portals)
+        assert [json.loads(a)["url"] for a in got] == [json.loads(a)["url"] for a in want], name
+        assert want or name == "crawl/failures.jsonl"
+    # every document points at its own response in this snapshot's WARC
+    names = {p.name for p in result.warc_files}
+    assert all(d["warc_file"] in names for d in docs)
+
+
+def test_killed_early_mid_and_while_sealing_then_resumed(tmp_path, offline_crawl):
+    store, jobdir = tmp_path / "store", tmp_path / "job"
+    command = crawl_command(store, jobdir)
+    snapshots = store / "snapshots"
+
+    def one(pattern):
+        return lambda: any(snapshots.glob(pattern))
+
+    moments = {
+        "early": one("*/warc/*.warc.gz.open"),  # the first WARC file is being written
+        "mid": lambda: any(lines(p) >= 15 for p in snapshots.glob("*/corpus/documents.jsonl")),
+        # the crawl is over and sealing has begun (its first file is config.json; a poll can miss
+        # the package's own few milliseconds, so any step from there to the manifest will do)
+        "sealing": lambda: any(snapshots.glob("*/crawl/config.json")) and not any(snapshots.glob("*/manifest.json")),
+    }
+    for name, moment in moments.items():
+        assert kill_when(command, moment), f"the crawl finished before the {name} kill"
+        (root,) = snapshots.iterdir()  # every restart goes on in the same snapshot
+        assert not (root / "manifest.json").exists(), f"killed {name}, yet sealed"
+    assert (root / "corpus" / "documents.jsonl").exists()
+
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    result = CrawlResult(store, proc)
+    assert_same_corpus(result, offline_crawl, DISTRICTS)
+    assert not list(result.root.rglob("*.open")) and not list(result.root.rglob("*.part"))
+    assert "resuming snapshot" in proc.stderr and "resumed: " in proc.stdout
+    verify = run_nianbao("verify", str(result.root))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    warcio = Path(sys.executable).with_name("warcio")
+    check = subprocess.run([str(warcio), "check", *map(str, result.warc_files)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    # nothing archived twice: an exchange archived before a kill is replayed, not fetched again
+    captured = [r.rec_headers.get_header("WARC-Target-URI") for p in result.warc_files
+                for r in ArchiveIterator(open(p, "rb")) if r.rec_type in ("response", "revisit")]
+    assert len(captured) == len(set(captured))
+    assert json.loads((result.root / "crawl" / "summary.json").read_text())["totals"]["reports"] == len(result.documents)
+
+    # the job is done: the same command now starts a new crawl, into a new snapshot
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0
+    assert len(list(snapshots.iterdir())) == 2
+
+
+def test_scrapy_crawl_with_a_jobdir_resumes_through_a_portal_on_another_port(tmp_path, offline_crawl):
+    from replica.server import OfflinePortal
+
+    store, jobdir = tmp_path / "store", tmp_path / "job"
+
+    def command(portal):
+        settings = {"NIANBAO_PROXY": portal.proxy_url, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
+                    "NIANBAO_STORE": store, "JOBDIR": jobdir}
+        return [str(Path(sys.executable).with_name("scrapy")), "crawl", "chongqing_districts",
+                *[arg for k, v in settings.items() for arg in ("-s", f"{k}={v}")], "-a", "districts=璧山区"]
+
+    with OfflinePortal() as first:
+        killed = kill_when(command(first), lambda: any(lines(p) >= 10 for p in store.glob("snapshots/*/corpus/documents.jsonl")))
+    assert killed
+    with OfflinePortal() as second:
+        assert second.proxy_url != first.proxy_url
+        proc = subprocess.run(command(second), cwd=ROOT, capture_output=True, text=True, timeout=300)
+        fetched = second.requests
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    result = CrawlResult(store, proc)
+    assert_same_corpus(result, offline_crawl, "璧山区")
+    assert (result.root / "manifest.json").exists()
+    # the second run fetched only what the first had not archived
+    assert 0 < len(fetched) < json.loads((result.root / "crawl" / "stats.json").read_text())["downloader/request_count"]
+
+
+def test_a_torn_warc_file_keeps_its_complete_exchanges(tmp_path):
+    writer = WarcWriter(tmp_path / "w", warcinfo={"isPartOf": "test"})
+    for n in range(3):
+        write(writer, f"http://www.example.gov.cn/{n}.html", REPORT + str(n).encode())
+    writer.file.flush()
+    (path,) = (tmp_path / "w").glob("*.open")
+    whole = path.read_bytes()
+    warcio = Path(sys.executable).with_name("warcio")
+    for cut in (len(whole) - 1, len(whole) - 200, len(whole) * 2 // 3, 100):
+        torn = tmp_path / f"cut{cut}" / path.name
+        torn.parent.mkdir()
+        torn.write_bytes(whole[:cut])
+        repair_open_warc(torn)
+        closed = list(torn.parent.iterdir())
+        if cut == 100:  # not even the warcinfo record is whole
+            assert closed == []
+            continue
+        (closed,) = closed
+        assert closed.name == path.name[: -len(".open")]
+        types = [r.rec_type for r in ArchiveIterator(open(closed, "rb"))]
+        assert types[0] == "warcinfo" and len(types) % 3 == 1 and types[-1] == "metadata", types
+        assert len(types) < 10
+        check = subprocess.run([str(warcio), "check", str(closed)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout
+
+
+def test_a_torn_last_line_is_dropped(tmp_path):
+    path = tmp_path / "documents.jsonl"
+    path.write_bytes(b'{"doc_id": "a"}\n{"doc_id": "b"}\n{"doc_id": "c", "te')
+    assert complete_lines(path) == ['{"doc_id": "a"}\n', '{"doc_id": "b"}\n']
+    assert path.read_bytes() == b'{"doc_id": "a"}\n{"doc_id": "b"}\n'
+
+
+def test_replayed_headers_are_the_stored_bytes(tmp_path):
+    from archive.records import RecordReader, scan_snapshot
+
+    writer = WarcWriter(tmp_path / "warc", warcinfo={"isPartOf": "test"})
+    names = ['attachment; filename="年度报告.pdf"'.encode("gbk"), 'attachment; filename="café.pdf"'.encode("utf-8")]
+    for n, raw in enumerate(names):
+        # the capture middleware hands header values over as latin-1 text, byte for byte
+        writer.write_exchange(
+            url=f"http://www.example.gov.cn/{n}.pdf", request_method="GET", request_path_and_query=f"/{n}.pdf",
+            request_headers=[("Host", "www.example.gov.cn")], request_body=b"", status=200, reason="OK",
+            protocol="HTTP/1.1", response_headers=[("Content-Disposition", raw.decode("latin-1"))], payload=b"%PDF-1.4 " + raw,
+            ip_address=None, warc_date=datetime.now(timezone.utc), metadata={})
+    writer.close()
+    reader = RecordReader(None, "test", tmp_path / "warc")
+    for capture, raw in zip(scan_snapshot(None, "test", tmp_path / "warc"), names):
+        headers, payload = reader.record(capture.location)
+        assert headers == [(b"Content-Disposition", raw)] and payload == b"%PDF-1.4 " + raw
