@@ -17,6 +17,7 @@ from pathlib import Path
 from scrapy.http import Headers, HtmlResponse
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.charset import honest_encoding
 from crawler.items import CrawlFailure, ReportPage, WarcRef
 from crawler.portals import load_registry
 from crawler.urls import canonical_url
@@ -78,7 +79,7 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing") -> Iterator[R
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 headers = Headers([(k, v) for k, v in record.http_headers.headers if k.lower() != "content-encoding"])
                 body = decoded_body(payload, record.http_headers.get_header("Content-Encoding"))
-                response = HtmlResponse(url=url, body=body, headers=headers)
+                response = honest_encoding(HtmlResponse(url=url, body=body, headers=headers))
                 yield ReportPage(
                     url=url,
                     canonical_url=canonical_url(url),

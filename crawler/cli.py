@@ -18,6 +18,7 @@ OFFLINE_SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
     "DOWNLOAD_TIMEOUT": 15,
     "RETRY_TIMES": 1,
+    "NIANBAO_RETRY_BACKOFF": 0.5,
 }
 
 
@@ -46,6 +47,8 @@ def crawl(args) -> int:
 
     settings = get_project_settings()
     spider_args = parse_pairs(args.a, "-a")
+    if args.offline:  # first, so that -s still overrides them
+        settings.setdict(OFFLINE_SETTINGS, priority="cmdline")
     settings.setdict(parse_pairs(args.s, "-s"), priority="cmdline")
     if args.store:
         settings.set("NIANBAO_STORE", args.store, priority="cmdline")
@@ -63,7 +66,6 @@ def crawl(args) -> int:
         from replica.server import OfflinePortal
 
         portal = OfflinePortal().start()
-        settings.setdict(OFFLINE_SETTINGS, priority="cmdline")
         settings.set("NIANBAO_PROXY", portal.proxy_url, priority="cmdline")
         if "districts" not in spider_args:
             served = portal.replica.portals + portal.replica.dead
