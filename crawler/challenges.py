@@ -15,6 +15,7 @@ import asyncio
 import itertools
 import logging
 from http.cookies import SimpleCookie
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .failures import Refused
 
@@ -33,6 +34,15 @@ def challenge_kind(response) -> str | None:
     if response.status == 521 and (b"document.cookie" in body or b"__jsl" in body):
         return "521 __jsl_clearance (加速乐)"
     return None
+
+
+def browser_proxy(url: str) -> dict:
+    """Playwright wants a proxy's credentials apart from its address."""
+    parts = urlsplit(url)
+    proxy = {"server": urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))}
+    if parts.username:
+        proxy |= {"username": unquote(parts.username), "password": unquote(parts.password or "")}
+    return proxy
 
 
 def set_cookie_names(response) -> list[str]:
@@ -75,7 +85,7 @@ class ChallengeMiddleware:
         logger.info("%s: challenge %s, opening it once in the browser", request.url, kind)
         context = {"ignore_https_errors": True}
         if self.proxy:
-            context["proxy"] = {"server": self.proxy}
+            context["proxy"] = browser_proxy(self.proxy)
         return request.replace(dont_filter=True, meta={
             **request.meta, STAGE: "browser", KIND: kind, SERVER_COOKIES: set_cookie_names(response),
             "playwright": True, "playwright_include_page": True,

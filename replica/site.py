@@ -162,6 +162,7 @@ class Replica:
     # hostile pages (see `replica.hostile`): (bare host, path) → handler, and path patterns
     hostile: dict = field(default_factory=dict)
     hostile_patterns: list = field(default_factory=list)
+    hostile_cases: dict[str, str] = field(default_factory=dict)  # case name → the URL that serves it
 
     def hostile_route(self, host: str, path: str):
         return hostile.route(self, host, path)
