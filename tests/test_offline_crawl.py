@@ -36,7 +36,8 @@ def test_wap_copies_and_query_variants_are_fetched_once(offline_crawl, replica):
         with open(path, "rb") as stream:
             for record in ArchiveIterator(stream):
                 url = record.rec_headers.get_header("WARC-Target-URI")
-                if record.rec_type == "response" and "/t20" in url:
+                # a page answered 429, 503 or a challenge first is fetched again: count the pages got
+                if record.rec_type == "response" and "/t20" in url and record.http_headers.get_statuscode() == "200":
                     fetched[canonical_url(url)] += 1
     assert set(replica.expected_reports()) <= set(fetched)
     assert max(fetched.values()) == 1
@@ -84,7 +85,8 @@ def test_summary_counts_every_portal_and_the_dead_one(offline_crawl, replica):
     for portal in replica.portals:
         row = portals[portal.name]
         assert row["columns"] >= 1 and row["list_pages"] >= row["columns"], portal.name
-        assert row["failures"] == 0, (portal.name, row["failure_reasons"])
+        if portal not in replica.hostile_portals:  # whose failures test_hostile checks one by one
+            assert row["failures"] == 0, (portal.name, row["failure_reasons"])
     assert offline_crawl.summary["totals"]["reports"] == len(replica.expected_reports())
     assert offline_crawl.summary["totals"]["not_reports"] >= len(replica.not_reports())
     assert "total" in offline_crawl.proc.stdout and offline_crawl.summary["snapshot_id"] in offline_crawl.proc.stdout
@@ -96,7 +98,9 @@ def test_attachments_are_fetched_once_each(offline_crawl, replica):
         for _, d in replica.docs
         for _, name in d.attachments
     }
+    hostile = {h for p in replica.hostile_portals for h in p.hosts}  # its files: test_hostile
     got = [a["canonical_url"].split("://", 1)[1] for a in offline_crawl.jsonl("corpus/attachments.jsonl")]
+    got = [url for url in got if url.split("/", 1)[0] not in hostile]
     assert Counter(got).most_common(1)[0][1] == 1
     assert set(got) == expected
 
