@@ -124,3 +124,17 @@ class ChallengeMiddleware:
             if loop.time() >= deadline:
                 return []
             await asyncio.sleep(0.25)
+
+
+class BrowserBehindProxy:
+    """Add-on: with NIANBAO_PROXY set, Chromium resolves no host names itself (the proxy does),
+    so a browser opened for a challenge cannot reach around the proxy, even by DNS."""
+
+    def update_settings(self, settings):
+        proxy = settings.get("NIANBAO_PROXY")
+        options = dict(settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"))
+        if not proxy or not options:
+            return
+        host = urlsplit(proxy).hostname
+        options["args"] = [*options.get("args", []), f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {host}"]
+        settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", options, priority=settings.getpriority("PLAYWRIGHT_LAUNCH_OPTIONS"))

@@ -74,7 +74,11 @@ REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 would otherwise run code sent to a
 # -- components ------------------------------------------------------------------------------
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"
 
-ADDONS = {"crawler.logfilter.RedactCredentials": 0, "crawler.politeness.ContactUserAgent": 1}
+ADDONS = {
+    "crawler.logfilter.RedactCredentials": 0,
+    "crawler.politeness.ContactUserAgent": 1,
+    "crawler.challenges.BrowserBehindProxy": 2,
+}
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.scope.ScopeMiddleware": 45,  # first: nothing off the portals' hosts goes further
