@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 STAGE = "nianbao_challenge"  # "browser" while Chromium has it, then "cleared"
 KIND = "nianbao_challenge_kind"
 SERVER_COOKIES = "nianbao_challenge_server_cookies"
-PLAYWRIGHT_KEYS = ("playwright", "playwright_include_page", "playwright_context", "playwright_context_kwargs")
+PLAYWRIGHT_KEYS = ("playwright", "playwright_include_page", "playwright_context", "playwright_context_kwargs",
+                   "playwright_page")  # a live Page object: never in a request that may be queued to disk
 
 
 def challenge_kind(response) -> str | None:
