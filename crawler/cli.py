@@ -16,7 +16,8 @@ OFFLINE_SETTINGS = {
     "AUTOTHROTTLE_ENABLED": False,
     "CONCURRENT_REQUESTS": 16,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-    "DOWNLOAD_TIMEOUT": 8,  # a local server answers in milliseconds; the stalling page waits this long
+    "DOWNLOAD_TIMEOUT": 5,  # a local server answers in milliseconds; the stalling page (城口县) waits this long
+    "NIANBAO_CHALLENGE_WAIT": 3,
     "RETRY_TIMES": 1,
     "NIANBAO_RETRY_BACKOFF": 0.5,
 }
