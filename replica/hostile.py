@@ -83,7 +83,7 @@ def hits(h, key: str) -> list[float]:
 def ruishu_412(h, page, path):
     """瑞数: 412 with an obfuscated `$_ts` bootstrap and a script that sets the cookie, reloads,
     and refuses to run under automation (navigator.webdriver): a headless browser stays blocked."""
-    if cookies(h).get(RUISHU_COOKIE) == token("ruishu", path):
+    if cookies(h).get(RUISHU_COOKIE) == token("meta", path):  # what the script derives from the meta tag
         return h.reply(200, page.body, page.content_type)
     cd = hashlib.sha512(path.encode()).hexdigest() * 6
     body = (
