@@ -44,6 +44,16 @@ def response_header_lines(headers: list[dict]) -> list[tuple[str, str]]:
     return lines
 
 
+def cut_short(headers: list[dict], payload: bytes) -> bool:
+    """Whether an unencoded body is shorter than its Content-Length (Chromium gives an empty body
+    for a response it served from its cache or dropped when the page closed)."""
+    names = {h["name"].lower(): h["value"].strip() for h in headers}
+    if names.get("content-encoding", "identity").lower() not in ("", "identity"):
+        return False  # decoded by the browser: its length says nothing
+    length = names.get("content-length", "")
+    return length.isdigit() and int(length) != len(payload)
+
+
 class BrowserExchanges:
     """Records each network response one browser page received, while the page is open.
 
@@ -65,14 +75,20 @@ class BrowserExchanges:
     async def _record(self, response) -> None:
         request = response.request
         try:
+            truncated = None
             try:
                 payload = await response.body()
             except Exception:  # a redirect has no body; a page closed early loses it
                 payload = b""
+                if not 300 <= response.status < 400:
+                    truncated = "unspecified"  # the record must not pass for the whole body
             server = await response.server_addr()
             request_headers = [(h["name"], h["value"]) for h in await request.headers_array()
                                if h["name"].lower() not in UNRECORDED_REQUEST_HEADERS]
-            response_headers = response_header_lines(await response.headers_array())
+            raw_headers = await response.headers_array()
+            response_headers = response_header_lines(raw_headers)
+            if truncated is None and cut_short(raw_headers, payload):
+                truncated = "unspecified"  # the browser gave less than the server announced
         except Exception as exc:  # the page went away: nothing trustworthy to write
             logger.warning("browser response %s not archived: %s", response.url, exc)
             return
@@ -91,6 +107,7 @@ class BrowserExchanges:
             payload=payload,
             ip_address=(server or {}).get("ipAddress"),
             warc_date=_started(request.timing),
+            truncated=truncated,
             # the page's kind (report, list…) belongs to its DOM, the conversion record: re-extraction
             # reads that, as the spider did
             # Playwright reports the headers the page asked for; Chromium's network layer adds Host,

@@ -224,7 +224,10 @@ class WarcCaptureMiddleware:
             content_type=f"text/html; charset={response.encoding}",
             refers_to=document.record_id if document else None,
             warc_date=datetime.now(timezone.utc),
-            metadata={**self.exchange_metadata(request), "via": "browser", "rendered-by": "chromium"},
+            metadata={**self.exchange_metadata(request), "via": "browser", "rendered-by": "chromium",
+                      # only a page rendered for its content (meta `render`) is that kind of page; a
+                      # page the browser opened for another reason (an anti-bot challenge) is not
+                      "kind": request.meta.get("kind", "") if request.meta.get("render") else "browser-visit"},
         )
 
     def exchange_metadata(self, request) -> dict:

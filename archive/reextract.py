@@ -20,6 +20,7 @@ from pathlib import Path
 from scrapy.http import Headers, HtmlResponse
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.charset import honest_encoding
 from crawler.items import CrawlFailure, ReportPage, WarcRef
 from crawler.portals import load_registry
 from crawler.urls import canonical_url
@@ -66,7 +67,7 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -
             continue
         encoding = next((v.decode("latin-1") for k, v in http_headers if k.lower() == b"content-encoding"), None)
         headers = Headers([(k, v) for k, v in http_headers if k.lower() != b"content-encoding"])
-        response = HtmlResponse(url=capture.url, body=decoded_body(payload, encoding), headers=headers)
+        response = honest_encoding(HtmlResponse(url=capture.url, body=decoded_body(payload, encoding), headers=headers))
         yield ReportPage(
             url=capture.url,
             canonical_url=canonical_url(capture.url),

@@ -9,6 +9,7 @@ into a local spool folder, uploaded when the snapshot is sealed (see `archive.se
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,6 +18,8 @@ from pathlib import Path
 from .store import open_store, store_uri
 
 DEFAULT_SPOOL = "data/spool"
+# an id names a folder (in the store and in the spool): one plain path segment, never `..`
+SNAPSHOT_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,99}")
 
 
 def new_snapshot_id(now: datetime | None = None) -> str:
@@ -99,6 +102,8 @@ class Snapshot:
     @classmethod
     def create(cls, store: str | None = None, snapshot_id: str | None = None, spool: str | None = None) -> "Snapshot":
         snapshot_id = snapshot_id or new_snapshot_id()
+        if not SNAPSHOT_ID.fullmatch(snapshot_id):
+            raise ValueError(f"unsafe snapshot id {snapshot_id!r}")
         uri = store_uri(store)
         root = cls.locate(uri, snapshot_id, spool)
         for sub in ("warc", "corpus", "crawl"):

@@ -26,8 +26,6 @@ CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
-# with a proxy, names are the proxy's business: Chromium must not look any up itself
-NO_OWN_DNS = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
 
 def chromium_path() -> str | None:
@@ -49,8 +47,10 @@ class BrowserAddon:
         if path := settings.get("NIANBAO_CHROMIUM") or chromium_path():
             launch["executable_path"] = path
         if proxy := settings.get("NIANBAO_PROXY"):
-            launch["proxy"] = {"server": proxy}
-            args.append(NO_OWN_DNS)
+            # pages go through the proxy by their context (`BrowserMiddleware`); the browser's own
+            # traffic (update checks and the like) has no proxy, and with no DNS of its own it
+            # cannot reach around the proxy at all
+            args.append(f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {urlsplit(proxy).hostname}")
         settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch, "addon")
         settings.set("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", settings.getfloat("DOWNLOAD_TIMEOUT", 30) * 1000, "addon")
         settings.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT", 4, "addon")
@@ -80,6 +80,7 @@ class BrowserMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.enabled = crawler.settings.getbool("NIANBAO_BROWSER", True)
+        self.proxy = crawler.settings.get("NIANBAO_PROXY")
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -95,6 +96,11 @@ class BrowserMiddleware:
         domains = [bare_host(d) for d in getattr(spider, "allowed_domains", None) or []]
         request.meta[SCOPE_META_KEY] = domains or [bare_host(urlsplit(request.url).hostname or "")]
         request.meta["playwright"] = True
+        if self.proxy:
+            from .challenges import browser_proxy
+
+            request.meta["playwright_context"] = "render"
+            request.meta["playwright_context_kwargs"] = {"proxy": browser_proxy(self.proxy), "ignore_https_errors": True}
         # a path, not an object: meta must stay picklable for a crawl's job directory
         request.meta["playwright_page_init_callback"] = "crawler.browser.confine_to_scope"
         return None

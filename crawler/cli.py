@@ -17,8 +17,10 @@ OFFLINE_SETTINGS = {
     "AUTOTHROTTLE_ENABLED": False,
     "CONCURRENT_REQUESTS": 16,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-    "DOWNLOAD_TIMEOUT": 15,
+    "DOWNLOAD_TIMEOUT": 5,  # a local server answers in milliseconds; the stalling page (城口县) waits this long
+    "NIANBAO_CHALLENGE_WAIT": 3,
     "RETRY_TIMES": 1,
+    "NIANBAO_RETRY_BACKOFF": 0.5,
 }
 
 
@@ -42,6 +44,8 @@ def crawl(args) -> int:
 
     settings = get_project_settings()
     spider_args = parse_pairs(args.a, "-a")
+    if args.offline:  # first, so that -s still overrides them
+        settings.setdict(OFFLINE_SETTINGS, priority="cmdline")
     settings.setdict(parse_pairs(args.s, "-s"), priority="cmdline")
     if args.store:
         settings.set("NIANBAO_STORE", args.store, priority="cmdline")
@@ -59,7 +63,6 @@ def crawl(args) -> int:
 
         # edition 2 is the offline portal a year on (changed, withdrawn and new reports), for recrawls
         portal = OfflinePortal(replica=edition(build_replica(), settings.getint("NIANBAO_REPLICA_EDITION", 1))).start()
-        settings.setdict(OFFLINE_SETTINGS, priority="cmdline")
         settings.set("NIANBAO_PROXY", portal.proxy_url, priority="cmdline")
         if "districts" not in spider_args:
             served = portal.replica.portals + portal.replica.dead

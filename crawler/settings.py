@@ -6,6 +6,8 @@ The offline replica is crawled with the same spiders and these overrides (what
 concurrency.
 """
 
+import os
+
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -17,16 +19,16 @@ NIANBAO_PROXY = None  # set to the offline replica's address to crawl it
 NIANBAO_WARC_MAX_SIZE = 1_000_000_000
 NIANBAO_OPERATOR = ""
 NIANBAO_INCREMENTAL = True  # conditional requests and revisits against the previous complete snapshot
-NIANBAO_CONTACT = "https://github.com/nianbao/nianbao"
-NIANBAO_BROWSER = True  # pages marked `render` go through Chromium (crawler/browser.py)
-NIANBAO_CHROMIUM = None  # None: `chromium` on PATH (Debian's)
+# who site operators can reach; `{contact}` of USER_AGENT (filled in by crawler.politeness)
+NIANBAO_CONTACT = os.environ.get("NIANBAO_CONTACT") or "https://github.com/nianbao/nianbao"
 
 # -- politeness (live) -----------------------------------------------------------------------
-USER_AGENT = f"nianbao/0.1 (+{NIANBAO_CONTACT}; research archive of government annual reports)"
+USER_AGENT = "nianbao/0.1 (+{contact}; research archive of government annual reports)"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
-DOWNLOAD_DELAY = 2
+DOWNLOAD_DELAY = 2  # the floor: AutoThrottle only lengthens it when a site slows down
+DOWNLOAD_DELAY_JITTER = 0  # Scrapy's ±50% would let requests come 1 s apart
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
@@ -34,8 +36,19 @@ DOWNLOAD_TIMEOUT = 30
 DNS_TIMEOUT = 10
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
-DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+NIANBAO_RETRY_BACKOFF = 2.0  # seconds before the first retry, doubled after each; Retry-After wins
+NIANBAO_RETRY_MAX_WAIT = 120.0  # a longer Retry-After is not waited for: the request fails
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024  # also the limit on a decompressed body (gzip bombs)
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+NIANBAO_MAX_LIST_PAGES = 100  # list pages read per report column; more is a trap
+
+# -- the browser (crawler/browser.py): pages a portal marks `render`, and anti-bot challenges
+# opened once in Chromium (crawler/challenges.py); everything else goes through Scrapy's downloader
+NIANBAO_BROWSER = True
+NIANBAO_CHROMIUM = None  # None: `chromium` on PATH (Debian's; Playwright cannot download one here)
+NIANBAO_CHALLENGE_WAIT = 5.0  # seconds the browser gets to set a clearance cookie
+PLAYWRIGHT_ABORT_REQUEST = "crawler.scope.off_scope"  # the browser stays on the portals' hosts too
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20_000
 
 # warcio cannot decode br/zstd, so never ask for them (Scrapy would if brotli/zstd are installed)
 DEFAULT_REQUEST_HEADERS = {
@@ -52,9 +65,19 @@ REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 would otherwise run code sent to a
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"
 
 ADDONS = {
-    "crawler.browser.BrowserAddon": 0,
+    "crawler.logfilter.RedactCredentials": 0,
+    "crawler.politeness.ContactUserAgent": 1,
+    "crawler.browser.BrowserAddon": 2,  # scrapy-playwright's settings, from NIANBAO_BROWSER and NIANBAO_PROXY
 }
+
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.scope.ScopeMiddleware": 45,  # first: nothing off the portals' hosts goes further
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry.BackoffRetryMiddleware": 550,
+    "crawler.guards.SoftNotFoundMiddleware": 585,
+    "crawler.charset.CharsetMiddleware": 587,
+    "crawler.challenges.ChallengeMiddleware": 588,
+    "crawler.guards.RedirectGuardMiddleware": 610,
     "crawler.browser.BrowserMiddleware": 700,
     "crawler.proxy.ProxyMiddleware": 740,
     # conditional requests against the previous snapshot; turns a 304 into its archived payload
@@ -67,6 +90,7 @@ DOWNLOADER_MIDDLEWARES = {
     "archive.capture.WarcCaptureMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
+    "crawler.traps.ListPageLimit": 500,
     "archive.item_refs.WarcRefSpiderMiddleware": 900,
 }
 ITEM_PIPELINES = {

@@ -107,6 +107,9 @@ class PortalHandler(BaseHTTPRequestHandler):
         if bare_host(host) in self.replica.dead_hosts:
             self.close_connection = True  # no answer at all
             return
+        hostile = self.replica.hostile_route(bare_host(host), path)
+        if hostile:
+            return hostile(self, self.replica.pages.get((bare_host(host), path)), path)
         if bare_host(host) not in self.replica.hosts:
             return self.reply(502, b"offline portal: no such host in the replica\n", "text/plain; charset=utf-8", head)
         page = self.replica.pages.get((bare_host(host), path))

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from crawler.portals import Portal, bare_host, load_registry
 from crawler.urls import PLATFORM_RULES
 
+from . import hostile
 from . import pages as rendering
 from .reports import load_report, render_body
 
@@ -158,6 +159,17 @@ class Replica:
     portals: list[Portal] = field(default_factory=list)
     dead: list[Portal] = field(default_factory=list)
     docs: list[tuple[Portal, Doc]] = field(default_factory=list)
+    # hostile pages (see `replica.hostile`): (bare host, path) → handler, and path patterns
+    hostile: dict = field(default_factory=dict)
+    hostile_patterns: list = field(default_factory=list)
+    hostile_cases: dict[str, str] = field(default_factory=dict)  # case name → the URL that serves it
+
+    def hostile_route(self, host: str, path: str):
+        return hostile.route(self, host, path)
+
+    @property
+    def hostile_portals(self) -> list[Portal]:
+        return [p for p in self.portals if p.name == hostile.PORTAL]
 
     @property
     def hosts(self) -> set[str]:
@@ -339,9 +351,12 @@ def build_replica() -> Replica:
     counter = iter(range(1, 10**6))
     built = []
     for portal in registry.portals:
-        if portal.name in rows_by_portal:
-            builder = DistrictBuilder(portal, rows_by_portal[portal.name], counter)
-            built.append((portal, builder, builder.build()))
+        if portal.name in rows_by_portal or portal.name == hostile.PORTAL:
+            builder = DistrictBuilder(portal, rows_by_portal.get(portal.name, []), counter)
+            docs = builder.build()
+            if portal.name == hostile.PORTAL:
+                docs += hostile.add_cases(replica, builder)
+            built.append((portal, builder, docs))
             replica.portals.append(portal)
         elif portal.name in DEAD_PORTALS:
             replica.dead.append(portal)

@@ -76,6 +76,19 @@ def test_spans_expand_and_broken_labels_join():
     assert table_lines(rows) == ["信息内容\t本年新制作数量\t", "\ta\t", "规章\t0\t1"]
 
 
+def test_cells_left_open_inside_inline_tags_stay_cells():
+    """Hand-edited markup: end tags missing inside <span>/<font>. libxml2 nests each cell in the
+    one before; the page is then parsed as a browser does, and every row keeps its cells."""
+    rows = "".join(f"<tr><td><span>{label}<td><span>{a}<td><span>{b}" for label, a, b in
+                   [("信息内容", "本年制发件数", "本年废止件数"), ("规章", "0", "1"), ("行政规范性文件", "4", "2")])
+    html = ("<html><head><title>2024年政府信息公开工作年度报告</title></head><body><div class='zwxl-article'>"
+            "<FONT><B><p>一、总体情况<p>本机关认真贯彻落实条例,现将本年度报告公布如下。"
+            f"<TABLE border=1>{rows}</table></div></body></html>")
+    page = read_page(html, url="http://www.cqck.gov.cn/zwgk_329/zfxxgknb/bm/202501/t20250113_1.html")
+    assert "规章\t0\t1" in page.text.splitlines() and "行政规范性文件\t4\t2" in page.text.splitlines()
+    assert [len(row) for row in grid(page.tables[0]["rows"])] == [3, 3, 3]
+
+
 def test_www_gov_cn_page_with_a_stray_closing_html_tag():
     page = read_page(real("gne_www_gov_cn_gongbao_detail.html"))
     assert page.extractor == "gov.cn"

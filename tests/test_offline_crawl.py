@@ -32,14 +32,30 @@ def test_wap_copies_and_query_variants_are_fetched_once(offline_crawl, replica):
     lists = b"".join(page.body for (host, path), page in replica.pages.items() if "index" in path)
     assert b"_wap.html" in lists and b".html?from=" in lists  # the lists do link such variants
     fetched = Counter()
+    in_browser = browser_exchanges(offline_crawl)
     for path in offline_crawl.warc_files:
         with open(path, "rb") as stream:
             for record in ArchiveIterator(stream):
                 url = record.rec_headers.get_header("WARC-Target-URI")
-                if record.rec_type == "response" and "/t20" in url:
+                # a page answered 429, 503 or a challenge first is fetched again: count the pages got
+                # (by the spider: what a browser opened for a challenge received is archived too)
+                if (record.rec_type in ("response", "revisit") and "/t20" in url
+                        and record.http_headers.get_statuscode() == "200"
+                        and record.rec_headers.get_header("WARC-Record-ID") not in in_browser):
                     fetched[canonical_url(url)] += 1
     assert set(replica.expected_reports()) <= set(fetched)
     assert max(fetched.values()) == 1
+
+
+def browser_exchanges(crawl) -> set[str]:
+    """Record ids of the responses a browser received (their metadata says `via: browser`)."""
+    ids = set()
+    for path in crawl.warc_files:
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type == "metadata" and b"via: browser" in record.content_stream().read():
+                    ids.add(record.rec_headers.get_header("WARC-Concurrent-To"))
+    return ids
 
 
 def test_documents_carry_metadata_and_their_capture(offline_crawl, replica):
@@ -56,7 +72,7 @@ def test_documents_carry_metadata_and_their_capture(offline_crawl, replica):
         with open(offline_crawl.root / "warc" / doc["warc_file"], "rb") as stream:
             stream.seek(doc["warc_offset"])
             record = next(iter(ArchiveIterator(stream)))
-            assert record.rec_type == "response"
+            assert record.rec_type in ("response", "revisit")  # a revisit when the payload was archived already
             assert record.rec_headers.get_header("WARC-Target-URI") == doc["url"]
             assert record.rec_headers.get_header("WARC-Payload-Digest") == doc["payload_digest"]
             assert doc["payload_digest"].startswith("sha256:")
@@ -84,7 +100,8 @@ def test_summary_counts_every_portal_and_the_dead_one(offline_crawl, replica):
     for portal in replica.portals:
         row = portals[portal.name]
         assert row["columns"] >= 1 and row["list_pages"] >= row["columns"], portal.name
-        assert row["failures"] == 0, (portal.name, row["failure_reasons"])
+        if portal not in replica.hostile_portals:  # whose failures test_hostile checks one by one
+            assert row["failures"] == 0, (portal.name, row["failure_reasons"])
     assert offline_crawl.summary["totals"]["reports"] == len(replica.expected_reports())
     assert offline_crawl.summary["totals"]["not_reports"] >= len(replica.not_reports())
     assert "total" in offline_crawl.proc.stdout and offline_crawl.summary["snapshot_id"] in offline_crawl.proc.stdout
@@ -96,9 +113,11 @@ def test_attachments_are_fetched_once_each(offline_crawl, replica):
         for _, d in replica.docs
         for _, name in d.attachments
     }
+    hostile = {h for p in replica.hostile_portals for h in p.hosts}  # its files: test_hostile
     got = [a["canonical_url"].split("://", 1)[1] for a in offline_crawl.jsonl("corpus/attachments.jsonl")]
+    got = [url for url in got if url.split("/", 1)[0] not in hostile]
     assert Counter(got).most_common(1)[0][1] == 1
-    assert set(got) == expected
+    assert set(got) == {url for url in expected if url.split("/", 1)[0] not in hostile}
 
 
 def test_the_paged_column_was_read_to_its_last_page(offline_crawl):

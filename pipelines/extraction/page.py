@@ -67,7 +67,33 @@ def parse_html(html: str):
     # libxml2 drops what follows it
     html = STRAY_END_TAGS.sub("", re.sub(r"^\s*<\?xml[^>]*>", "", html))
     try:
-        return lxml.html.document_fromstring(html)
+        tree = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    if misnested_cells(tree):
+        reparsed = as_a_browser_parses(html)
+        tree = reparsed if reparsed is not None else tree
+    return tree
+
+
+def misnested_cells(tree) -> bool:
+    """Whether a table cell ended up inside another cell of the same table: what libxml2 makes of
+    hand-edited markup (`<td><span>…<td>` with end tags missing), where a browser closes the cell."""
+    for cell in tree.iter("td", "th"):
+        outer = next(cell.iterancestors("td", "th", "table"), None)
+        if outer is not None and outer.tag != "table":
+            return True
+    return False
+
+
+def as_a_browser_parses(html: str):
+    """The page parsed by the HTML5 algorithm (html5lib: slow, so only for pages that need it),
+    handed back as an lxml.html tree."""
+    import html5lib
+
+    try:
+        tree = html5lib.parse(html, treebuilder="lxml", namespaceHTMLElements=False)
+        return lxml.html.document_fromstring(lxml.etree.tostring(tree, encoding="unicode"))
     except (lxml.etree.ParserError, ValueError):
         return None
 

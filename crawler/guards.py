@@ -1,0 +1,67 @@
+"""Responses that look like pages but are not: refused with a reason, before Scrapy follows them.
+
+- `SoftNotFoundMiddleware` (585, just after decompression, before MetaRefreshMiddleware at 580):
+  an empty 200, and the soft 404 of deleted documents (200, a few words, a meta refresh back
+  to the column). Followed, the refresh would land on an already-seen column and the document
+  would vanish without a trace.
+- `RedirectGuardMiddleware` (610, before RedirectMiddleware at 600): a redirect back to a URL of
+  its own chain, or off the portals' hosts. Scrapy would drop either silently when it is
+  scheduled (duplicate filter, offsite filter); here each is a failure with its reason.
+"""
+
+from __future__ import annotations
+
+from scrapy.http import HtmlResponse
+from scrapy.utils.response import get_meta_refresh
+
+from .failures import Refused
+from .scope import crawl_hosts, in_scope
+
+SHORT_PAGE = 400  # characters of visible text: a report, a list, even a 指南 has more
+GONE_WORDS = ("不存在", "已删除", "已撤销", "已过期", "页面找不到", "404")
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def visible_text(response: HtmlResponse) -> str:
+    return "".join(response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()).strip()
+
+
+class SoftNotFoundMiddleware:
+    def process_response(self, request, response):
+        if response.status != 200:
+            return response
+        if not response.body:
+            raise Refused("empty body", "recorded in the WARC; nothing to read")
+        if not isinstance(response, HtmlResponse):
+            return response
+        text = visible_text(response)
+        if len(text) > SHORT_PAGE:
+            return response
+        _, target = get_meta_refresh(response)
+        if target and target != response.url:
+            raise Refused("soft 404", f"meta refresh to {target} not followed")
+        if any(w in text for w in GONE_WORDS):
+            raise Refused("soft 404", "page says the document is gone")
+        return response
+
+
+class RedirectGuardMiddleware:
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        location = response.headers.get("Location")
+        if response.status not in REDIRECTS or not location:
+            return response
+        target = response.urljoin(location.decode("latin-1")).split("#", 1)[0]
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if target in chain:
+            raise Refused("redirect loop", f"stopped after {len(chain)} hops: {' → '.join(chain)} → {target}")
+        hosts = crawl_hosts(self.crawler.spider)
+        if hosts and not in_scope(target, hosts):
+            raise Refused("off-host", f"redirect to {target} not followed")
+        return response

@@ -1,0 +1,57 @@
+"""ScopeMiddleware: no request leaves the hosts of the portals being crawled.
+
+The spider already follows only links on a portal's hosts; this is the guarantee behind it, for
+what the spider does not decide: redirects, retries, robots.txt, and the browser's own requests
+(scrapy-playwright asks `off_scope` about every request Chromium makes). Hosts compare without
+`www.`, exactly: `hc.gov.cn.example.net` is not `hc.gov.cn`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from scrapy import signals
+
+from .failures import Refused
+from .portals import bare_host
+
+# hosts of the running crawl, for `off_scope`, which scrapy-playwright loads by name (no crawler)
+IN_SCOPE: set[str] = set()
+
+
+def in_scope(url: str, hosts: set[str]) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bare_host(parts.hostname or "") in hosts
+
+
+def crawl_hosts(spider) -> set[str]:
+    return {h for p in getattr(spider, "portals", {}).values() for h in p.hosts}
+
+
+def off_scope(playwright_request) -> bool:
+    """PLAYWRIGHT_ABORT_REQUEST: abort whatever the browser asks of another host."""
+    return not in_scope(playwright_request.url, IN_SCOPE)
+
+
+class ScopeMiddleware:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.hosts: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        return middleware
+
+    def spider_opened(self, spider):
+        self.hosts = crawl_hosts(spider)
+        IN_SCOPE.clear()
+        IN_SCOPE.update(self.hosts)
+
+    def process_request(self, request):
+        if self.hosts and not in_scope(request.url, self.hosts):
+            self.crawler.stats.inc_value("nianbao/off_host_refused")
+            came_from = request.meta.get("redirect_urls", [])
+            action = f"redirect from {came_from[-1]} not followed" if came_from else "not fetched"
+            raise Refused("off-host", action)
