@@ -44,6 +44,7 @@ eval: $(VENV)/.installed
 # what the archive costs a crawl: ratios against a bare Scrapy crawl of the offline portal, same run
 bench: install
 	$(BIN)/python bench/crawl.py --rounds 3
+	$(BIN)/python bench/recrawl.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) *.egg-info

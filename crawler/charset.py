@@ -1,41 +1,21 @@
 """Pages whose declared charset is wrong: GBK bytes declared UTF-8, and the reverse.
 
 Scrapy believes the header (then the <meta>), and decodes with replacement characters when the
-bytes disagree, so a GBK report declared UTF-8 becomes U+FFFD soup. Two facts decide instead:
-bytes that are not valid UTF-8 but are valid GB18030 are GB18030; non-ASCII bytes that are valid
-UTF-8 are UTF-8 (GBK text practically never is). `honest_encoding` is used by the crawl (as a
-downloader middleware) and by re-extraction from the WARC, so both read the same text.
+bytes disagree, so a GBK report declared UTF-8 becomes U+FFFD soup. The rule that decides instead
+is the page reader's (`pipelines.extraction.encoding.actual_encoding`, which `nianbao extract`
+uses too); `honest_encoding` applies it in the crawl (as a downloader middleware) and in
+re-extraction from the WARC, so all of them read the same text.
 """
 
 from __future__ import annotations
 
-import codecs
 import logging
 
 from scrapy.http import TextResponse
 
+from pipelines.extraction.encoding import actual_encoding
+
 logger = logging.getLogger(__name__)
-
-CHINESE = {"gbk", "gb2312", "gb18030", "hz", "big5"}
-
-
-def _decodes(body: bytes, encoding: str) -> bool:
-    try:
-        body.decode(encoding)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def actual_encoding(body: bytes, declared: str) -> str | None:
-    """The encoding the bytes are really in, when it is not the declared one; else None."""
-    name = codecs.lookup(declared).name
-    if name == "utf-8" and not _decodes(body, "utf-8") and _decodes(body, "gb18030"):
-        return "gb18030"
-    if name in CHINESE and not body.isascii() and _decodes(body, "utf-8"):
-        return "utf-8"
-    return None
-
 
 def honest_encoding(response):
     if not isinstance(response, TextResponse) or not response.body:

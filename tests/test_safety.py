@@ -7,7 +7,7 @@ from scrapy.utils.project import get_project_settings
 
 from archive.snapshot import Snapshot
 from archive.store import LocalStore, safe_key
-from crawler.charset import actual_encoding
+from pipelines.extraction.encoding import actual_encoding
 from crawler.logfilter import CredentialFilter, redact
 from crawler.retry import retry_after
 from crawler.scope import in_scope

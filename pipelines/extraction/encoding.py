@@ -34,6 +34,27 @@ def _name(encoding: str | None) -> str | None:
     return "gb18030" if name in GB_FAMILY else name  # GB18030 decodes every GB2312/GBK page
 
 
+CHINESE = {"gbk", "gb2312", "gb18030", "hz", "big5"}
+
+
+def _decodes(body: bytes, encoding: str) -> bool:
+    try:
+        body.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def actual_encoding(body: bytes, declared: str) -> str | None:
+    """The encoding the bytes are really in, when it is not the declared one; else None."""
+    name = codecs.lookup(declared).name
+    if name == "utf-8" and not _decodes(body, "utf-8") and _decodes(body, "gb18030"):
+        return "gb18030"
+    if name in CHINESE and not body.isascii() and _decodes(body, "utf-8"):
+        return "utf-8"
+    return None
+
+
 def decode_html(raw: bytes, content_type: str | None = None) -> str:
     """The text of a page as a browser would show it, whatever its declaration says."""
     if raw.startswith(codecs.BOM_UTF8):
@@ -41,6 +62,8 @@ def decode_html(raw: bytes, content_type: str | None = None) -> str:
     declared = [_name(http_content_type_encoding(content_type or "")), _name(html_body_declared_encoding(raw))]
     # a western single-byte declaration decodes any bytes: on a Chinese page it is never right
     declared = [e for e in declared if e and e not in WESTERN]
+    if declared and (actual := actual_encoding(raw, declared[0])):
+        return raw.decode(actual)  # the bytes contradict the declaration (the crawl's rule too)
     for encoding in declared + ["utf-8", "gb18030"]:
         text = _strict(raw, encoding)
         if text is not None:
