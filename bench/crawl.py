@@ -1,5 +1,7 @@
 """How much the archive costs a crawl: the offline portal crawled with and without it, in one run.
 
+(All its portals but the hostile one, whose stalls would swamp the figures.)
+
 Three variants of the same `nianbao crawl chongqing_districts --offline`, alternated over several
 rounds so that machine noise hits them alike:
   scrapy   the spider alone (no WARC capture, no pipelines, no sealing): the baseline
@@ -26,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.recrawl import ordinary_portals  # noqa: E402
 from crawler import settings as project  # noqa: E402
 
 CAPTURE = ("archive.capture.WarcCaptureMiddleware", "crawler.limits.BodySizeLimit")
@@ -47,7 +50,8 @@ def variants() -> dict[str, dict]:
 
 
 def run(name: str, overrides: dict, store: Path) -> dict:
-    command = [sys.executable, "-m", "crawler.cli", "crawl", "chongqing_districts", "--offline", "--store", str(store)]
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "chongqing_districts", "--offline", "--store", str(store),
+               "-a", f"districts={ordinary_portals()}"]
     for key, value in overrides.items():
         command += ["-s", f"{key}={json.dumps(value)}"]
     started = time.monotonic()
