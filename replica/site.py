@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources

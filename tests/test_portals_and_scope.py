@@ -2,7 +2,6 @@
 
 import csv
 from importlib import resources
-from urllib.parse import urlsplit
 
 import pytest
 

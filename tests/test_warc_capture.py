@@ -314,7 +314,7 @@ def test_each_redirect_hop_is_its_own_exchange(archive):
 
 def test_an_identical_payload_is_written_once_then_as_revisits(archive):
     """/cookies, /search, /submit and /final all send PAGE: one response, the others revisits."""
-    base, records = archive["base"], archive["records"]
+    records = archive["records"]
     same = [r for r in records if r["type"] in CAPTURES and r["payload"] == PAGE]
     assert len(same) == 4
     (first,) = [r for r in same if r["type"] == "response"]
