@@ -13,12 +13,11 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from .store import sha256_stream
+from .store import CHUNK, sha256_stream
 
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 SEAL_FILES = (MANIFEST, SUMS)
-CHUNK = 1 << 20
 
 
 def sha256_file(path: Path) -> str:

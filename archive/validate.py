@@ -21,8 +21,10 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from .reextract import decoded_body
+from .store import sha256_stream
+
 CAPTURES = ("response", "revisit")
-CHUNK = 1 << 20
 
 
 @dataclass
@@ -35,17 +37,10 @@ class Validation:
 
 
 def decodes(payload: bytes, encoding: str | None) -> bool:
-    encoding = (encoding or "").strip().lower()
     try:
-        if encoding in ("gzip", "x-gzip"):
-            zlib.decompressobj(wbits=47).decompress(payload)
-        elif encoding == "deflate":
-            try:
-                zlib.decompress(payload)
-            except zlib.error:
-                zlib.decompress(payload, -15)  # raw deflate, as some servers send it
+        decoded_body(payload, encoding)
         return True
-    except zlib.error:
+    except (OSError, EOFError, zlib.error):  # gzip's errors, and zlib's
         return False
 
 
@@ -107,14 +102,6 @@ def check_warcs(warc_dir: Path, result: Validation) -> None:
             result.problem(where, f"revisit of {refers_to}, which is not in this snapshot")
 
 
-def _sha256(stream) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    for chunk in iter(lambda: stream.read(CHUNK), b""):
-        digest.update(chunk)
-        size += len(chunk)
-    return "sha256:" + digest.hexdigest(), size
-
-
 def check_wacz(package: Path, documents: int, result: Validation) -> None:
     try:
         archive = zipfile.ZipFile(package)
@@ -138,7 +125,8 @@ def check_wacz(package: Path, documents: int, result: Validation) -> None:
                 result.problem(package.name, f"{resource['path']} is listed but missing")
                 continue
             with archive.open(resource["path"]) as stream:
-                if _sha256(stream) != (resource["hash"], resource["bytes"]):
+                digest, size = sha256_stream(stream)
+                if ("sha256:" + digest, size) != (resource["hash"], resource["bytes"]):
                     result.problem(package.name, f"{resource['path']} does not match its hash or size")
         if "pages/pages.jsonl" in names:
             with archive.open("pages/pages.jsonl") as stream:

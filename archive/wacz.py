@@ -29,7 +29,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .cdxj import record_lines, write_index
-from .manifest import CHUNK, software_version
+from .manifest import software_version
+from .store import CHUNK
 from .records import Location, RecordReader, scan_snapshot
 from .store import LocalStore
 

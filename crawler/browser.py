@@ -4,7 +4,7 @@ A request goes through the browser when its meta says `render` (a portal lists t
 need it in its registry entry, `render`); every other request keeps Scrapy's own downloader.
 `BrowserAddon` wires scrapy-playwright in before the settings freeze, so `scrapy crawl` and
 `nianbao crawl` get the same browser; `BrowserMiddleware` hands the marked requests to it and keeps
-the browser inside the spider's hosts (its subresource requests included).
+the browser inside the crawl's hosts (its subresource requests included).
 What the browser fetched is archived by `archive.capture`.
 """
 
@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from scrapy_playwright.headers import use_scrapy_headers
 
 from .portals import bare_host
+from .scope import crawl_hosts, in_scope
 
 logger = logging.getLogger(__name__)
 
@@ -66,16 +67,12 @@ async def browser_headers(*, browser_type_name, playwright_request, scrapy_reque
     return {k: v for k, v in headers.items() if k.lower() != "accept-encoding"}
 
 
-def in_scope(url: str, domains: list[str]) -> bool:
-    host = bare_host(urlsplit(url).hostname or "")
-    return any(host == d or host.endswith("." + d) for d in domains)
-
-
 SCOPE_META_KEY = "nianbao_browser_scope"
 
 
 class BrowserMiddleware:
-    """`meta["render"]` → a scrapy-playwright request confined to the spider's hosts."""
+    """`meta["render"]` → a scrapy-playwright request; every browser request is confined to the
+    crawl's hosts (its subresources included)."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -87,32 +84,35 @@ class BrowserMiddleware:
         return cls(crawler)
 
     def process_request(self, request):
-        if not request.meta.get("render"):
-            return None
-        if not self.enabled:
-            self.crawler.stats.inc_value("nianbao/browser/disabled")
-            return None  # fetched as any page: what the server sends is still archived
-        spider = self.crawler.spider
-        domains = [bare_host(d) for d in getattr(spider, "allowed_domains", None) or []]
-        request.meta[SCOPE_META_KEY] = domains or [bare_host(urlsplit(request.url).hostname or "")]
+        if request.meta.get("render"):
+            if self.enabled:
+                self.to_browser(request)
+            else:  # fetched as any page: what the server sends is still archived
+                self.crawler.stats.inc_value("nianbao/browser/disabled")
+        if request.meta.get("playwright"):  # rendered, or opened for a challenge (crawler/challenges.py)
+            # the crawl's portal hosts (as ScopeMiddleware has them), else the page's own host
+            hosts = crawl_hosts(self.crawler.spider) or {bare_host(urlsplit(request.url).hostname or "")}
+            request.meta[SCOPE_META_KEY] = sorted(hosts)
+            # a path, not an object: meta must stay picklable for a crawl's job directory
+            request.meta["playwright_page_init_callback"] = "crawler.browser.confine_to_scope"
+        return None
+
+    def to_browser(self, request) -> None:
         request.meta["playwright"] = True
         if self.proxy:
             from .challenges import browser_proxy
 
             request.meta["playwright_context"] = "render"
             request.meta["playwright_context_kwargs"] = {"proxy": browser_proxy(self.proxy), "ignore_https_errors": True}
-        # a path, not an object: meta must stay picklable for a crawl's job directory
-        request.meta["playwright_page_init_callback"] = "crawler.browser.confine_to_scope"
-        return None
 
 
 async def confine_to_scope(page, request) -> None:
-    """Abort what a rendered page asks for outside the spider's hosts (trackers, CDNs, ad servers)."""
-    domains = request.meta[SCOPE_META_KEY]
+    """Abort what a rendered page asks for outside the crawl's hosts (trackers, CDNs, ad servers)."""
+    hosts = set(request.meta[SCOPE_META_KEY])
 
     async def route(route) -> None:
         url = route.request.url
-        if url.startswith(("http://", "https://")) and not in_scope(url, domains):
+        if url.startswith(("http://", "https://")) and not in_scope(url, hosts):
             logger.debug("browser: %s is out of scope, not fetched (page %s)", url, request.url)
             await route.abort("blockedbyclient")
         else:

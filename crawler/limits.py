@@ -43,7 +43,8 @@ class BodySizeLimit:
 
     def headers_received(self, headers, body_length, request, **kwargs):
         limit = self.limit(request)
-        if limit and body_length is not None and body_length > limit:
+        # body_length is Twisted's UNKNOWN_LENGTH (a string) for a chunked body: the stream decides
+        if limit and isinstance(body_length, int) and body_length > limit:
             request.meta[TRUNCATED_META_KEY] = "length"
             raise StopDownload(fail=False)
 

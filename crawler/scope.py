@@ -2,8 +2,8 @@
 
 The spider already follows only links on a portal's hosts; this is the guarantee behind it, for
 what the spider does not decide: redirects, retries, robots.txt, and the browser's own requests
-(scrapy-playwright asks `off_scope` about every request Chromium makes). Hosts compare without
-`www.`, exactly: `hc.gov.cn.example.net` is not `hc.gov.cn`.
+(`crawler.browser.confine_to_scope` applies `in_scope` to every request Chromium makes). Hosts
+compare without `www.`, exactly: `hc.gov.cn.example.net` is not `hc.gov.cn`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,6 @@ from scrapy import signals
 from .failures import Refused
 from .portals import bare_host
 
-# hosts of the running crawl, for `off_scope`, which scrapy-playwright loads by name (no crawler)
-IN_SCOPE: set[str] = set()
-
-
 def in_scope(url: str, hosts: set[str]) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bare_host(parts.hostname or "") in hosts
@@ -26,11 +22,6 @@ def in_scope(url: str, hosts: set[str]) -> bool:
 
 def crawl_hosts(spider) -> set[str]:
     return {h for p in getattr(spider, "portals", {}).values() for h in p.hosts}
-
-
-def off_scope(playwright_request) -> bool:
-    """PLAYWRIGHT_ABORT_REQUEST: abort whatever the browser asks of another host."""
-    return not in_scope(playwright_request.url, IN_SCOPE)
 
 
 class ScopeMiddleware:
@@ -46,8 +37,6 @@ class ScopeMiddleware:
 
     def spider_opened(self, spider):
         self.hosts = crawl_hosts(spider)
-        IN_SCOPE.clear()
-        IN_SCOPE.update(self.hosts)
 
     def process_request(self, request):
         if self.hosts and not in_scope(request.url, self.hosts):

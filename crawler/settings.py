@@ -47,7 +47,6 @@ NIANBAO_MAX_LIST_PAGES = 100  # list pages read per report column; more is a tra
 NIANBAO_BROWSER = True
 NIANBAO_CHROMIUM = None  # None: `chromium` on PATH (Debian's; Playwright cannot download one here)
 NIANBAO_CHALLENGE_WAIT = 5.0  # seconds the browser gets to set a clearance cookie
-PLAYWRIGHT_ABORT_REQUEST = "crawler.scope.off_scope"  # the browser stays on the portals' hosts too
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20_000
 
 # warcio cannot decode br/zstd, so never ask for them (Scrapy would if brotli/zstd are installed)

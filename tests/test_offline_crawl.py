@@ -126,3 +126,9 @@ def test_the_paged_column_was_read_to_its_last_page(offline_crawl):
         if "/zfxxgknb/bm_241/" in d["url"] and d["portal"] == "璧山区"
     ]
     assert len(pages) >= 36
+
+
+def test_the_crawl_log_has_no_traceback(offline_crawl):
+    """Every hostile page and every chunked body is handled, not caught as an error on the way."""
+    log = offline_crawl.proc.stdout + offline_crawl.proc.stderr
+    assert "Traceback" not in log and "Error caught on signal handler" not in log, log[log.find("Traceback") - 2000:][:4000]

@@ -111,11 +111,13 @@ def test_store_down_during_the_crawl_loses_nothing(s3, tmp_path):
     """The S3 server is stopped while the crawl runs and started again: the upload waits and retries."""
     spool = tmp_path / "spool"
     s3.stop()
+    # the output goes to files: a pipe nobody reads until the end would fill up and stall the crawl
+    log = open(tmp_path / "crawl.log", "w+", encoding="utf-8", errors="replace")
     proc = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", "crawl", "chongqing_districts", "--offline",
          "--store", f"s3://{BUCKET}/outage", "-a", "districts=合川区,大渡口区"],
         cwd=ROOT, env={**os.environ, **s3.env, "NIANBAO_SPOOL": str(spool)},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=log, stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 120
@@ -125,8 +127,10 @@ def test_store_down_during_the_crawl_loses_nothing(s3, tmp_path):
         time.sleep(1.5)
     finally:
         s3.start()
-    out, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err[-3000:]
+    proc.wait(timeout=300)
+    log.seek(0)
+    assert proc.returncode == 0, log.read()[-3000:]
+    log.close()
     sid = snapshot_id(spool)
     status = json.loads((spool / f"{sid}.upload.json").read_text())
     assert status["complete"] and status["retries"] >= 1
