@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from .errors import UserError
 from .snapshot_cli import export, list_snapshots, reextract, upload, validate, verify
 
 # Same as the live defaults in crawler/settings.py, but for a server on this machine that
@@ -246,7 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=tables)
 
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except UserError as error:
+        print(f"nianbao: {error}", file=sys.stderr)
+        return error.exit_code
 
 
 if __name__ == "__main__":
