@@ -1,6 +1,6 @@
 """The small typed items through which crawling, reading and keeping meet.
 
-Spiders yield `ReportPage`, `Attachment` and `CrawlFailure`; the extraction pipeline turns a
+Spiders yield `ReportPage`, `ReportFile`, `Attachment` and `CrawlFailure`; the extraction pipeline turns a
 `ReportPage` into a `Document`; the archive only ever adds a `WarcRef` to say where the raw
 exchange is stored. Nothing else crosses those boundaries.
 """
@@ -33,6 +33,25 @@ class ReportPage:
     listed_title: str = ""  # the link text that led here, if any
     column_url: str = ""  # the list page that linked to it
     attachment_urls: list[str] = field(default_factory=list)
+    unit: str = ""  # the department or township sub-site it was found under; "" for the portal itself
+    capture: WarcRef | None = None
+
+
+@dataclass
+class ReportFile:
+    """A report published as a file (PDF, DOC, DOCX, WPS, OFD): linked from a report column as a
+    report, or the file a report page points to. The candidate for one document of kind `file`."""
+
+    url: str
+    canonical_url: str
+    portal: str
+    portal_code: str | None
+    body: bytes
+    content_type: str  # as the server declared it; the reader judges by the bytes
+    listed_title: str = ""  # the link text that led here
+    column_url: str = ""  # the list page that linked to it
+    parent_url: str = ""  # the report page it belongs to, if any
+    unit: str = ""
     capture: WarcRef | None = None
 
 
@@ -87,3 +106,5 @@ class Document:
     warc_record_id: str | None = None
     payload_digest: str | None = None
     extractor_version: str = ""
+    kind: str = "page"  # page, or file (a report published as a PDF, DOC, DOCX, WPS … file)
+    unit: str = ""  # the department or township sub-site; "" for the portal itself
