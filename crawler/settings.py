@@ -8,6 +8,11 @@ concurrency.
 
 import os
 
+# Scrapy's cookie middleware asks tldextract whether a cookie's domain is a public suffix; on its
+# first use on a machine tldextract fetches the suffix list from the web (a traceback in the log
+# when there is no network). A crawler needs no fresher list than the one tldextract ships.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"

@@ -9,6 +9,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fresh_machine_caches(tmp_path_factory):
+    """Caches start empty, as on a new machine: what a first run fetches or fails at shows up in
+    every run (tldextract's public-suffix cache hid a fetch from the web once)."""
+    os.environ["TLDEXTRACT_CACHE"] = str(tmp_path_factory.mktemp("tldextract-cache"))
+
+
 def run_nianbao(*args, timeout=600, **env):
     """Run the installed `nianbao` command the way a user does, in its own process."""
     return subprocess.run(
