@@ -117,6 +117,8 @@ def reextract(args) -> int:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with store.open(key) as stream, open(target, "wb") as out:
                     shutil.copyfileobj(stream, out)
+        if not any((source / "warc").glob("*.warc.gz")):
+            raise UserError(f"{args.snapshot} has no WARC files (warc/*.warc.gz): nothing to re-extract")
         # the source's store also holds the earlier snapshots its revisits may refer to
         snapshot, counts = rebuild(source, args.store or os.environ.get("NIANBAO_STORE"), args.spool,
                                    source_store=store if prefix else None)
@@ -144,6 +146,8 @@ def export(args) -> int:
         raise UserError("the snapshot has no corpus/documents.jsonl")
     name = (prefix or str(store)).rstrip('/').rsplit('/', 1)[-1]
     out = Path(args.out or f"{name}{'-tables' if args.tables else ''}.{args.format}")
+    if not out.parent.is_dir():
+        raise UserError(f"no folder {out.parent} to write {out.name} into")
     with store.open(key) as stream:
         lines = (line.decode("utf-8") for line in stream)
         if args.tables:

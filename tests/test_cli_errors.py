@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -135,6 +136,20 @@ def test_verify_a_folder_that_is_no_snapshot(tmp_path):
     assert "FAILED" in proc.stderr
 
 
+def test_reextract_a_folder_without_warc_files(tmp_path):
+    (tmp_path / "empty").mkdir()
+    proc = nianbao("reextract", tmp_path / "empty", "--store", tmp_path / "store")
+    one_line_error(proc, 1, "no WARC files", "nothing to re-extract")
+    assert not (tmp_path / "store").exists()
+
+
+def test_export_into_a_folder_that_does_not_exist(tmp_path):
+    (tmp_path / "snapshot" / "corpus").mkdir(parents=True)
+    (tmp_path / "snapshot" / "corpus" / "documents.jsonl").write_text('{"doc_id": "a"}\n', encoding="utf-8")
+    proc = nianbao("export", tmp_path / "snapshot", "--out", tmp_path / "nowhere" / "corpus.csv", "--format", "csv")
+    one_line_error(proc, 1, f"no folder {tmp_path / 'nowhere'}")
+
+
 def test_upload_a_folder_that_is_no_sealed_snapshot(tmp_path):
     one_line_error(nianbao("upload", tmp_path, "--store", tmp_path / "store"), 1, "is not a sealed snapshot")
 
@@ -173,6 +188,33 @@ def test_s3_bucket_that_does_not_exist():
     finally:
         server.stop()
     one_line_error(proc, 1, "no bucket 'no-such-bucket'", server.env["AWS_ENDPOINT_URL"])
+
+
+def test_s3_that_refuses_the_credentials(tmp_path):
+    # moto's server with authentication on (INITIAL_NO_AUTH_ACTION_COUNT=0): unknown keys are refused
+    port = free_port()
+    server = subprocess.Popen([str(NIANBAO.with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
+                              env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port)
+        endpoint = f"http://127.0.0.1:{port}"
+        proc = nianbao("snapshots", "list", "--store", "s3://bucket",
+                       AWS_ACCESS_KEY_ID="not-a-key", AWS_SECRET_ACCESS_KEY="s", AWS_ENDPOINT_URL=endpoint)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    one_line_error(proc, 1, f"{endpoint} refused the credentials (InvalidAccessKeyId)", "AWS_PROFILE")
+
+
+def wait_for_port(port: int, patience: float = 30) -> None:
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"moto_server did not listen on {port}")
 
 
 # --- nianbao crawl ---------------------------------------------------------------------------
