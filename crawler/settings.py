@@ -8,6 +8,11 @@ concurrency.
 
 import os
 
+# Scrapy's cookie middleware asks tldextract for public suffixes, and tldextract downloads the Public
+# Suffix List on first use: a request to a host outside the crawl and, with no network, a logged
+# traceback. An empty URL list makes it use the copy it ships; read when the middleware is imported.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"

@@ -229,6 +229,15 @@ def test_crawl_an_unknown_portal(tmp_path):
     one_line_error(proc, 1, "unknown portal(s): 东城区", "合川区")
 
 
+def test_a_first_crawl_downloads_no_public_suffix_list(tmp_path):
+    # an empty tldextract cache is a fresh install: Scrapy's cookie middleware would fetch the list
+    # from publicsuffix.org (off the crawl's hosts) and log tracebacks when that fails
+    proc = nianbao("crawl", "chongqing_districts", "--offline", "--store", tmp_path / "store",
+                   "-a", "districts=大渡口区", TLDEXTRACT_CACHE=str(tmp_path / "tldextract"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Public Suffix List" not in proc.stderr and "Traceback" not in proc.stdout + proc.stderr
+
+
 def test_crawl_a_malformed_argument(tmp_path):
     one_line_error(nianbao("crawl", "chongqing_districts", "--store", tmp_path, "-s", "DOWNLOAD_DELAY"), 1,
                    "-s must be NAME=VALUE")
