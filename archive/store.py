@@ -26,7 +26,12 @@ REFUSED = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "Expir
 
 
 class StoreError(UserError):
-    """A store that cannot be used as configured: unreachable, no credentials, refused, no bucket."""
+    """A store that cannot be used as configured: unreachable, no credentials, refused, no bucket.
+    Only an unreachable store is worth waiting for (`retryable`): configuration does not fix itself."""
+
+    def __init__(self, message: str, retryable: bool = False):
+        super().__init__(message)
+        self.retryable = retryable
 
 
 def store_uri(uri: str | None) -> str:
@@ -137,28 +142,44 @@ class S3Store:
             except ClientError:  # a HEAD's 403 may only mean "missing" to a client that cannot list
                 return False
 
+    def check_credentials(self) -> None:
+        """Before a crawl bound for this store: credentials found (no request is made)."""
+        import boto3
+
+        if boto3.Session().get_credentials() is None:
+            raise StoreError(f"{self}: no S3 credentials found: {S3_CONFIGURATION}")
+
     @contextmanager
     def reachable(self):
         """The errors of a store the configuration does not let us use, as one StoreError that
         says what to configure; other errors (a missing key, a 5xx) pass unchanged."""
+        try:
+            yield
+        except Exception as error:
+            # boto3's upload_file wraps the client's error in S3UploadFailedError: look at the cause too
+            for cause in (error, error.__cause__ or error.__context__):
+                translated = self.store_error(cause) if cause is not None else None
+                if translated:
+                    raise translated from error
+            raise
+
+    def store_error(self, error: BaseException) -> StoreError | None:
         from botocore.exceptions import (ClientError, ConnectionError, NoCredentialsError,
                                          PartialCredentialsError)
 
-        try:
-            yield
-        except (NoCredentialsError, PartialCredentialsError) as error:
-            raise StoreError(f"{self}: no usable S3 credentials ({error}): {S3_CONFIGURATION}") from error
-        except ConnectionError as error:  # refused, DNS, timeouts, TLS: botocore's connection errors
-            raise StoreError(f"{self}: cannot reach {self.client.meta.endpoint_url} ({type(error).__name__}): "
-                             "is the service up, and AWS_ENDPOINT_URL right?") from error
-        except ClientError as error:
+        endpoint = self.client.meta.endpoint_url
+        if isinstance(error, (NoCredentialsError, PartialCredentialsError)):
+            return StoreError(f"{self}: no usable S3 credentials ({error}): {S3_CONFIGURATION}")
+        if isinstance(error, ConnectionError):  # refused, DNS, timeouts, TLS: botocore's connection errors
+            return StoreError(f"{self}: cannot reach {endpoint} ({type(error).__name__}): "
+                              "is the service up, and AWS_ENDPOINT_URL right?", retryable=True)
+        if isinstance(error, ClientError):
             code = error.response.get("Error", {}).get("Code", "")
             if code in REFUSED:
-                raise StoreError(f"{self}: {self.client.meta.endpoint_url} refused the credentials ({code}): "
-                                 f"{S3_CONFIGURATION}") from error
+                return StoreError(f"{self}: {endpoint} refused the credentials ({code}): {S3_CONFIGURATION}")
             if code == "NoSuchBucket":
-                raise StoreError(f"{self}: no bucket {self.bucket!r} at {self.client.meta.endpoint_url}") from error
-            raise
+                return StoreError(f"{self}: no bucket {self.bucket!r} at {endpoint}")
+        return None
 
 
 def open_store(uri: str | None) -> LocalStore | S3Store:
@@ -192,6 +213,8 @@ def upload_with_retry(store, source: Path, key: str, *, deadline: float, log) ->
             store.put_file(source, key)
             return failures
         except Exception as exc:  # any store error: endpoint down, 5xx, throttling
+            if isinstance(exc, StoreError) and not exc.retryable:
+                raise
             failures += 1
             if time.monotonic() + delay > deadline:
                 raise

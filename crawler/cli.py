@@ -56,7 +56,9 @@ def crawl(args) -> int:
         settings.set("NIANBAO_STORE", args.store, priority="cmdline")
     if args.jobdir:
         settings.set("JOBDIR", args.jobdir, priority="cmdline")
-    open_store(settings.get("NIANBAO_STORE"))  # a store URI of no kind we know fails here, not mid-crawl
+    store = open_store(settings.get("NIANBAO_STORE"))  # a store URI of no kind we know fails here, not mid-crawl
+    if store.remote:
+        store.check_credentials()
     # with a job directory, a crawl started again after a crash goes on in the same snapshot
     snapshot_id = snapshot_id_for(settings)
     settings.set("NIANBAO_SNAPSHOT_ID", snapshot_id, priority="cmdline")

@@ -173,6 +173,13 @@ def test_s3_without_credentials_says_how_to_configure():
                    "AWS_ENDPOINT_URL")
 
 
+def test_a_crawl_into_s3_without_credentials_stops_before_crawling(tmp_path):
+    proc = nianbao("crawl", "chongqing_districts", "--offline", "--store", "s3://bucket/archive",
+                   "-s", f"NIANBAO_SPOOL={tmp_path / 'spool'}")
+    one_line_error(proc, 1, "s3://bucket/archive: no S3 credentials found", "AWS_PROFILE")
+    assert "offline portal on" not in proc.stderr and not (tmp_path / "spool").exists()
+
+
 def test_s3_endpoint_that_does_not_answer():
     endpoint = f"http://127.0.0.1:{free_port()}"
     proc = nianbao("verify", "20260101T000000Z-abcdef", "--store", "s3://bucket/archive",
@@ -190,21 +197,40 @@ def test_s3_bucket_that_does_not_exist():
     one_line_error(proc, 1, "no bucket 'no-such-bucket'", server.env["AWS_ENDPOINT_URL"])
 
 
-def test_s3_that_refuses_the_credentials(tmp_path):
-    # moto's server with authentication on (INITIAL_NO_AUTH_ACTION_COUNT=0): unknown keys are refused
+@pytest.fixture(scope="module")
+def refusing_s3():
+    """moto's server with authentication on (INITIAL_NO_AUTH_ACTION_COUNT=0): unknown keys are refused."""
     port = free_port()
     server = subprocess.Popen([str(NIANBAO.with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
                               env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port)
-        endpoint = f"http://127.0.0.1:{port}"
-        proc = nianbao("snapshots", "list", "--store", "s3://bucket",
-                       AWS_ACCESS_KEY_ID="not-a-key", AWS_SECRET_ACCESS_KEY="s", AWS_ENDPOINT_URL=endpoint)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(timeout=30)
-    one_line_error(proc, 1, f"{endpoint} refused the credentials (InvalidAccessKeyId)", "AWS_PROFILE")
+
+
+def test_s3_that_refuses_the_credentials(refusing_s3):
+    proc = nianbao("snapshots", "list", "--store", "s3://bucket",
+                   AWS_ACCESS_KEY_ID="not-a-key", AWS_SECRET_ACCESS_KEY="s", AWS_ENDPOINT_URL=refusing_s3)
+    one_line_error(proc, 1, f"{refusing_s3} refused the credentials (InvalidAccessKeyId)", "AWS_PROFILE")
+
+
+def test_an_upload_the_store_refuses_is_not_retried(refusing_s3, tmp_path, monkeypatch):
+    from archive.store import S3Store, StoreError, upload_with_retry
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "not-a-key", "AWS_SECRET_ACCESS_KEY": "s",
+                        "AWS_ENDPOINT_URL": refusing_s3, "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "manifest.json").write_text("{}")
+    retries = []
+    started = time.monotonic()
+    with pytest.raises(StoreError, match="refused the credentials"):
+        upload_with_retry(S3Store("bucket", "archive"), tmp_path / "manifest.json", "snapshots/x/manifest.json",
+                          deadline=started + 120, log=retries.append)
+    assert retries == [] and time.monotonic() - started < 60
 
 
 def wait_for_port(port: int, patience: float = 30) -> None:
