@@ -8,9 +8,9 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
+import traceback
 
-from .errors import UserError
+from .errors import EXIT_BUG, UserError, read_input
 from .snapshot_cli import export, list_snapshots, reextract, upload, validate, verify
 
 # Same as the live defaults in crawler/settings.py, but for a server on this machine that
@@ -31,7 +31,7 @@ def parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
     out = {}
     for pair in pairs or []:
         if "=" not in pair:
-            raise SystemExit(f"nianbao: {what} must be NAME=VALUE, got {pair!r}")
+            raise UserError(f"{what} must be NAME=VALUE, got {pair!r}")
         key, value = pair.split("=", 1)
         out[key] = value
     return out
@@ -43,9 +43,11 @@ def crawl(args) -> int:
     from scrapy.utils.project import get_project_settings
 
     from archive.snapshot import Snapshot, snapshot_id_for
+    from archive.store import open_store
     from crawler.summary import format_summary
 
     settings = get_project_settings()
+    check_spider(settings, args.spider)
     spider_args = parse_pairs(args.a, "-a")
     if args.offline:  # first, so that -s still overrides them
         settings.setdict(OFFLINE_SETTINGS, priority="cmdline")
@@ -54,6 +56,9 @@ def crawl(args) -> int:
         settings.set("NIANBAO_STORE", args.store, priority="cmdline")
     if args.jobdir:
         settings.set("JOBDIR", args.jobdir, priority="cmdline")
+    store = open_store(settings.get("NIANBAO_STORE"))  # a store URI of no kind we know fails here, not mid-crawl
+    if store.remote:
+        store.check_credentials()
     # with a job directory, a crawl started again after a crash goes on in the same snapshot
     snapshot_id = snapshot_id_for(settings)
     settings.set("NIANBAO_SNAPSHOT_ID", snapshot_id, priority="cmdline")
@@ -75,11 +80,14 @@ def crawl(args) -> int:
     started = time.monotonic()
     try:
         process = CrawlerProcess(settings)
-        process.crawl(args.spider, **spider_args)
+        failed = []  # a spider that could not start (bad -a arguments): its error, not Twisted's log of it
+        process.crawl(args.spider, **spider_args).addErrback(failed.append)
         process.start()
     finally:
         if portal:
             portal.stop()
+    if failed:
+        failed[0].raiseException()
     snapshot = Snapshot.create(settings.get("NIANBAO_STORE"), snapshot_id, settings.get("NIANBAO_SPOOL"))
     summary_file = snapshot.crawl_dir / "summary.json"
     if not summary_file.exists():
@@ -110,6 +118,14 @@ def crawl(args) -> int:
     return 0
 
 
+def check_spider(settings, name: str) -> None:
+    from scrapy.spiderloader import SpiderLoader
+
+    known = SpiderLoader.from_settings(settings.frozencopy()).list()
+    if name not in known:
+        raise UserError(f"no spider {name!r}; the spiders are: {', '.join(sorted(known))}")
+
+
 def print_recrawl_figures(snapshot) -> None:
     """What a resumed or incremental crawl saved, from the snapshot's stats and delta."""
     stats_file, delta_file = snapshot.crawl_dir / "stats.json", snapshot.root / "delta.json"
@@ -130,7 +146,13 @@ def serve(args) -> int:
     from replica.server import OfflinePortal
     from replica.site import build_replica
 
-    portal = OfflinePortal(args.host, args.port, edition(build_replica(), args.edition)).start()
+    try:
+        portal = OfflinePortal(args.host, args.port, edition(build_replica(), args.edition)).start()
+    except ValueError as error:  # an edition that does not exist
+        raise UserError(str(error)) from None
+    except OSError as error:
+        raise UserError(f"cannot listen on {args.host}:{args.port} ({error.strerror or error}): "
+                        "choose another port with --port") from None
     replica = portal.replica
     print(f"offline portal listening on {portal.proxy_url} (use it as an HTTP proxy)")
     for p in replica.portals:
@@ -149,17 +171,36 @@ def serve(args) -> int:
 
 def extract(args) -> int:
     from pipelines.extraction import read_page
+    from pipelines.extraction.sniff import sniff
 
-    raw = Path(args.page).read_bytes()
+    raw = read_input(args.page)
+    kind = sniff(raw)
+    if kind == "empty":
+        raise UserError(f"{args.page} is empty")
+    if kind in ("pdf", "doc", "docx", "xls", "xlsx", "ofd"):
+        raise UserError(f"{args.page} is a {kind.upper()} file: reading reports from files is not supported yet")
+    if kind not in ("html", "text"):
+        raise UserError(f"{args.page} is not a web page (its content is {kind} data): give a saved HTML page")
     html = decode_html(raw)
     print(json.dumps({"url": args.url or "", **read_page(html, args.url or "").to_dict()}, ensure_ascii=False, indent=1))
     return 0
 
 
 def tables(args) -> int:
+    from pipelines.extraction.sniff import sniff
     from pipelines.statistics import parse_file
 
-    results = parse_file(args.file)
+    kind = sniff(read_input(args.file))
+    if kind == "empty":
+        raise UserError(f"{args.file} is empty")
+    if kind not in ("html", "text"):
+        raise UserError(f"{args.file} is {kind} data, not a report: give its text, its HTML page or a documents.jsonl")
+    try:
+        results = parse_file(args.file)
+    except UnicodeDecodeError:
+        raise UserError(f"{args.file} is not UTF-8 text: save the report's text as UTF-8, or give its HTML page") from None
+    except json.JSONDecodeError as error:
+        raise UserError(f"{args.file} starts like documents.jsonl but a line of it is not JSON ({error.msg})") from None
     for parsed in results:
         if "doc_id" in parsed:  # documents.jsonl: one result a line
             print(json.dumps(parsed, ensure_ascii=False))
@@ -179,7 +220,7 @@ def decode_html(raw: bytes) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="nianbao", description=__doc__)
+    parser = CommandParser(prog="nianbao", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("crawl", help="run a spider into a new snapshot")
@@ -246,12 +287,42 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file", help="a report as clean or naive text, an HTML page, or documents.jsonl")
     p.set_defaults(run=tables)
 
-    args = parser.parse_args(argv)
+    return run(parser.parse_args(argv))
+
+
+class CommandParser(argparse.ArgumentParser):
+    """Every command and sub-command takes --debug; a usage error exits 1 like other bad input."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                          help="print the traceback of an error (also: NIANBAO_DEBUG=1)")
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
+def run(args) -> int:
+    """A command's exit code; its errors as one line: `nianbao: …` (README: "Exit codes")."""
+    debug = getattr(args, "debug", False) or os.environ.get("NIANBAO_DEBUG", "") not in ("", "0")
     try:
         return args.run(args)
     except UserError as error:
+        if debug:
+            traceback.print_exc()
         print(f"nianbao: {error}", file=sys.stderr)
         return error.exit_code
+    except KeyboardInterrupt:
+        print("nianbao: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug: one line to see, the traceback on demand
+        if debug:
+            traceback.print_exc()
+        message = " ".join(str(error).split())[:300]
+        print(f"nianbao: unexpected error ({type(error).__name__}: {message}); this is a bug: "
+              "run again with --debug for the traceback and report it", file=sys.stderr)
+        return EXIT_BUG
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from functools import cache
 from importlib import resources
 from urllib.parse import urlsplit
 
+from .errors import UserError
+
 
 def bare_host(host: str) -> str:
     """`www.hc.gov.cn` and `hc.gov.cn` are one portal: compare hosts without `www.`."""
@@ -60,7 +62,7 @@ class Registry:
             (chosen.extend(match) if match else unknown.append(label))
         if unknown:
             known = ", ".join(p.name for p in self.portals)
-            raise ValueError(f"unknown portal(s): {', '.join(unknown)}. Known: {known}")
+            raise UserError(f"unknown portal(s): {', '.join(unknown)}. Known: {known}")
         return list(dict.fromkeys(chosen))
 
     def portal_for(self, url: str) -> Portal | None:

@@ -8,9 +8,9 @@ concurrency.
 
 import os
 
-# Scrapy's cookie middleware asks tldextract whether a cookie's domain is a public suffix; on its
-# first use on a machine tldextract fetches the suffix list from the web (a traceback in the log
-# when there is no network). A crawler needs no fresher list than the one tldextract ships.
+# Scrapy's cookie middleware asks tldextract for public suffixes, and tldextract downloads the Public
+# Suffix List on first use: a request to a host outside the crawl and, with no network, a logged
+# traceback. An empty URL list makes it use the copy it ships; read when the middleware is imported.
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 BOT_NAME = "nianbao"

@@ -8,9 +8,12 @@ import os
 import sys
 from pathlib import Path
 
+from .errors import UserError
+
 
 def locate_snapshot(ref: str, store: str | None):
     """(store, key prefix) of a snapshot given as a folder, a URI (file:// or s3://), or an id."""
+    from archive.snapshot import SNAPSHOT_ID
     from archive.store import LocalStore, open_store
 
     if "/snapshots/" in ref and "://" in ref:
@@ -20,9 +23,12 @@ def locate_snapshot(ref: str, store: str | None):
     if path.is_dir():
         return LocalStore(path), ""
     target = open_store(store)
+    if not SNAPSHOT_ID.fullmatch(ref):
+        raise UserError(f"no snapshot folder {ref}, and {ref!r} is not a snapshot id (ids look like "
+                        f"20260101T000000Z-1a2b3c; `nianbao snapshots list` shows them)")
     if target.exists(f"snapshots/{ref}/manifest.json") or any(True for _ in target.keys(f"snapshots/{ref}")):
         return target, f"snapshots/{ref}"
-    raise SystemExit(f"nianbao: no snapshot {ref!r} (neither a folder nor an id in {target})")
+    raise UserError(f"no snapshot {ref!r} (neither a folder nor an id in {target})")
 
 
 def list_snapshots(args) -> int:
@@ -62,7 +68,7 @@ def validate(args) -> int:
 
     store, prefix = locate_snapshot(args.snapshot, args.store)
     if not isinstance(store, LocalStore):
-        raise SystemExit("nianbao: validate reads a snapshot folder; copy a remote snapshot here first "
+        raise UserError("validate reads a snapshot folder; copy a remote snapshot here first "
                          "(its integrity can be checked in place with `nianbao verify`)")
     root = store.path(prefix)
     result = validate_snapshot(root)
@@ -82,7 +88,7 @@ def upload(args) -> int:
 
     root = Path(args.folder).resolve()
     if not (root / "manifest.json").exists():
-        raise SystemExit(f"nianbao: {root} is not a sealed snapshot (no manifest.json)")
+        raise UserError(f"{root} is not a sealed snapshot (no manifest.json)")
     store = open_store(args.store)
     status = publish(root, store, root.name, patience=args.patience)
     if not status["complete"]:
@@ -111,6 +117,8 @@ def reextract(args) -> int:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with store.open(key) as stream, open(target, "wb") as out:
                     shutil.copyfileobj(stream, out)
+        if not any((source / "warc").glob("*.warc.gz")):
+            raise UserError(f"{args.snapshot} has no WARC files (warc/*.warc.gz): nothing to re-extract")
         # the source's store also holds the earlier snapshots its revisits may refer to
         snapshot, counts = rebuild(source, args.store or os.environ.get("NIANBAO_STORE"), args.spool,
                                    source_store=store if prefix else None)
@@ -135,9 +143,11 @@ def export(args) -> int:
     store, prefix = locate_snapshot(args.snapshot, args.store)
     key = f"{prefix}/corpus/documents.jsonl" if prefix else "corpus/documents.jsonl"
     if not store.exists(key):
-        raise SystemExit("nianbao: the snapshot has no corpus/documents.jsonl")
+        raise UserError("the snapshot has no corpus/documents.jsonl")
     name = (prefix or str(store)).rstrip('/').rsplit('/', 1)[-1]
     out = Path(args.out or f"{name}{'-tables' if args.tables else ''}.{args.format}")
+    if not out.parent.is_dir():
+        raise UserError(f"no folder {out.parent} to write {out.name} into")
     with store.open(key) as stream:
         lines = (line.decode("utf-8") for line in stream)
         if args.tables:

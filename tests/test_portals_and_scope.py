@@ -5,6 +5,7 @@ from importlib import resources
 
 import pytest
 
+from crawler.errors import UserError
 from crawler.portals import load_registry
 from crawler.urls import PLATFORM_RULES, canonical_url, in_report_column, is_report_url
 
@@ -32,7 +33,7 @@ def test_select_by_name_short_name_and_code():
     assert [p.name for p in registry.select("合川区,大渡口")] == ["合川区", "大渡口区"]
     assert [p.name for p in registry.select("500242")] == ["酉阳土家族苗族自治县"]
     assert [p.name for p in registry.select("秀山县")] == ["秀山土家族苗族自治县"]
-    with pytest.raises(ValueError, match="unknown portal"):
+    with pytest.raises(UserError, match="unknown portal"):
         registry.select("合川区,东城区")
 
 

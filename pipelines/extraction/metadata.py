@@ -29,18 +29,43 @@ def meta_content(tree, *names: str) -> str:
     return ""
 
 
-def label_values(tree, table_selector: str) -> dict[str, str]:
-    """The label → value pairs of a metadata table (td.t1 label, next td the value)."""
+# labels of the publish date in metadata blocks, most to least preferred: 发布/公开 are when the
+# page went out, 成文/发文 when the document was signed, 生成 when the platform made the page
+DATE_LABELS = ("发布日期", "公开日期", "成文日期", "发文日期", "生成日期")
+LABEL_NOISE = re.compile(r"[\s:：\[\]【】]")
+INLINE_PAIR = re.compile(r"^([^\d:：]{1,12}?)\s*[:：]\s*(\S.*)$")
+CELLS = ("td", "th", "dt", "dd", "li")
+
+
+def label_values(tree, selectors) -> dict[str, str]:
+    """The label → value pairs of a page's metadata blocks (`selectors`, in order; the first value
+    of a label wins). A cell either holds a label and the next cell its value, or holds both
+    (`发布日期：2023-01-18`). Labels lose their spaces, brackets and colons: 索 引 号： → 索引号."""
     pairs: dict[str, str] = {}
-    if not table_selector:
-        return pairs
-    for table in tree.cssselect(table_selector):
-        cells = [" ".join(td.text_content().split()) for td in table.iter("td", "th")]
-        for label, value in zip(cells, cells[1:]):
-            key = label.rstrip(":：").strip()
-            if key and len(key) <= 6 and key not in pairs and value:
-                pairs[key] = value
+    for selector in selectors:
+        for block in tree.cssselect(selector):
+            cells = [" ".join(el.text_content().split()) for el in block.iter(*CELLS)]
+            if not cells:  # a block of spans or divs: its text nodes
+                cells = [" ".join(t.split()) for t in block.itertext() if t.strip()]
+            for cell, following in zip(cells, cells[1:] + [""]):
+                inline = INLINE_PAIR.match(cell)
+                if inline:
+                    label, value = inline.groups()
+                else:
+                    label, value = cell, following
+                key = LABEL_NOISE.sub("", label)
+                if key and len(key) <= 6 and key not in pairs and value:
+                    pairs[key] = value
     return pairs
+
+
+def labelled_date(labels: dict[str, str]) -> str | None:
+    """The publish date a metadata block gives, by the labels' preference."""
+    for label in DATE_LABELS:
+        found = parse_date(labels.get(label, ""))
+        if found:
+            return found
+    return None
 
 
 def clean_title(text: str, from_title_tag: bool = False) -> str:

@@ -25,11 +25,12 @@ from .metadata import (
     form_version,
     issuer_from_title,
     label_values,
+    labelled_date,
     meta_content,
     region_and_level,
     report_year,
 )
-from .platforms import PLATFORM_RULES, PlatformRule
+from .platforms import PLATFORM_RULES, PlatformRule, metadata_blocks
 
 ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|zip|rar|ofd)$", re.I)
 
@@ -187,12 +188,11 @@ def read_page(html: str, url: str = "", region_hint: str | None = None) -> Extra
     text = "\n".join(lines)
 
     title = page_title(tree, rule)
-    labels = label_values(tree, rule.meta_table if rule else "")
+    labels = label_values(tree, metadata_blocks(rule))
     publish_date = (
         parse_date(meta_content(tree, "PubDate", "firstpublishedtime", "publishdate", "pubtime", "article:published_time"))
-        or parse_date(labels.get("发布日期", ""))
+        or labelled_date(labels)
         or first_date_line([" ".join(t.split()) for t in tree.xpath("//body//text()[contains(., '日期') or contains(., '时间')]/..//text()")][:50])
-        or parse_date(labels.get("成文日期", ""))
     )
     issuer = labels.get("发布机构") or meta_content(tree, "ContentSource") or issuer_from_title(title)
     region, level = region_and_level(issuer, region_hint)
