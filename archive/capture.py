@@ -241,6 +241,10 @@ class WarcCaptureMiddleware:
             "download-latency": f"{meta.get('download_latency', 0):.6f}",
             "retry-count": meta.get("retry_times", 0),
             "redirect-hop": len(meta.get("redirect_urls", [])),
+            # the department or township sub-site a report was found under: a document's `unit`
+            **({"unit": meta["unit"]} if meta.get("unit") else {}),
+            # a report published as a file has no title but the one its list gave it
+            **({"listed-title": meta["listed_title"]} if meta.get("kind") == "file" and meta.get("listed_title") else {}),
         }
 
 
