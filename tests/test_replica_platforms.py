@@ -1,0 +1,77 @@
+"""The replica's portals beyond Chongqing, over real HTTP: each platform's pages, pagers, list
+APIs and proxies answer as the real platforms do, and each portal knows its reports."""
+
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+
+from replica.scoring import score
+from replica.server import OfflinePortal
+
+
+@pytest.fixture(scope="module")
+def portal():
+    with OfflinePortal() as running:
+        yield running
+
+
+def fetch(portal, url, data=None, headers=None):
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": portal.proxy_url}))
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    with opener.open(request, timeout=10) as response:
+        return response.status, response.headers.get_content_type(), response.read()
+
+
+def text(portal, url, data=None):
+    return fetch(portal, url, data)[2].decode("utf-8")
+
+
+def test_every_replica_report_is_served(portal):
+    for built in portal.replica.platforms:
+        reports = built.expected_reports()
+        assert len(reports) >= 10, built.portal.name
+        assert built.not_reports(), built.portal.name
+        for url, want in reports.items():
+            status, kind, body = fetch(portal, url)
+            assert status == 200, url
+            if want["file"]:
+                assert kind in ("application/pdf", "application/msword"), url
+            else:
+                assert want["title"] in body.decode("utf-8"), url
+        assert any(r["file"] for r in reports.values()), f"{built.portal.name} has no report published only as a file"
+
+
+def test_dongli_serves_seed_001_and_pages_by_createPageHTML(portal):
+    dongli = portal.replica.platform("东丽区")
+    seed = [u for u, r in dongli.expected_reports().items() if r["title"] == "东丽区科技局政府信息公开工作年度报告"]
+    assert len(seed) == 1
+    assert "天津市东丽区科学技术局" in text(portal, seed[0])
+    column = text(portal, "http://www.tjdl.gov.cn/zwgk/zfxxgknb/")
+    pages = int(re.search(r'createPageHTML\((\d+), 0, "index", "html"\)', column).group(1))
+    assert pages >= 2
+    assert "t20" in text(portal, f"http://www.tjdl.gov.cn/zwgk/zfxxgknb/index_{pages - 1}.html")
+    # the way in: the 年报 link's text sits in an <em> beside an icon; the home page's placeholder is a decoy
+    assert "<em>政府信息公开年报</em>" in text(portal, "http://www.tjdl.gov.cn/zwgk/")
+    home = text(portal, "http://www.tjdl.gov.cn/")
+    assert '<a href="#">政府信息公开年报</a>' in home and "政府工作报告" in home and "机构设置" in home
+
+
+def test_post_to_a_static_page_is_not_allowed(portal):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        fetch(portal, "http://www.tjdl.gov.cn/zwgk/zfxxgknb/", data=b"a=1")
+    assert refused.value.code == 405
+
+
+def test_score_counts_recall_precision_and_requests_off_scope():
+    from replica.site import build_replica
+
+    dongli = build_replica().platform("东丽区")
+    reports = sorted(dongli.expected_reports())
+    wrong = sorted(dongli.not_reports())[0]
+    result = score(dongli, reports[1:] + [wrong], [("GET", "http://www.tjdl.gov.cn/"), ("GET", "http://www.tj.gov.cn/")])
+    assert result.recall == (len(reports) - 1) / len(reports) and result.missed == {reports[0]}
+    assert result.precision == (len(reports) - 1) / len(reports) and result.wrong == {wrong}
+    assert result.off_scope == ("http://www.tj.gov.cn/",) and not result.perfect
+    assert score(dongli, reports, [("CONNECT", "www.tjdl.gov.cn:443")]).perfect
