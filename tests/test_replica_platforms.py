@@ -75,3 +75,36 @@ def test_score_counts_recall_precision_and_requests_off_scope():
     assert result.precision == (len(reports) - 1) / len(reports) and result.wrong == {wrong}
     assert result.off_scope == ("http://www.tj.gov.cn/",) and not result.perfect
     assert score(dongli, reports, [("CONNECT", "www.tjdl.gov.cn:443")]).perfect
+
+
+def test_zhongwei_years_and_document_write_pager(portal):
+    section = text(portal, "http://www.nxzw.gov.cn/zwgk/")
+    assert "title='政府信息公开年报'" in section and ">政府信息公开年报<" not in section  # the name only in title
+    column = text(portal, "http://www.nxzw.gov.cn/zwgk/zfxxgknb/")
+    years = re.findall(r'href="\./(20\d\d)n/"', column)
+    assert len(years) >= 6
+    paged = 0
+    for year in years:
+        page = text(portal, f"http://www.nxzw.gov.cn/zwgk/zfxxgknb/{year}n/")
+        count = int(re.search(r"var countPage = (\d+);", page).group(1))
+        assert "index_1.html" not in page.split("<script")[0]  # no static link to the next page
+        if count > 1:
+            paged += 1
+            assert "t20" in text(portal, f"http://www.nxzw.gov.cn/zwgk/zfxxgknb/{year}n/index_{count - 1}.html")
+    assert paged >= 2
+    seed = [u for u, r in portal.replica.platform("中卫市").expected_reports().items()
+            if r["title"] == "中卫市科学技术局2020年政府信息公开工作年度报告"]
+    assert len(seed) == 1 and "/2020n/" in seed[0]
+
+
+def test_huichang_discloses_on_its_own_sub_domain(portal):
+    home = text(portal, "http://www.huichang.gov.cn/")
+    assert "http://xxgk.huichang.gov.cn/" in home
+    section = text(portal, "http://xxgk.huichang.gov.cn/")
+    assert 'href="./xxgknb/"' in section and "信息公<br>开年报" in section
+    assert "http://xxgk.ruijin.gov.cn/xxgknb/" in section  # a neighbour's column: another portal
+    huichang = portal.replica.platform("会昌县")
+    assert "ruijin.gov.cn" not in huichang.hosts and "xxgk.huichang.gov.cn" in huichang.hosts
+    depts = text(portal, "http://xxgk.huichang.gov.cn/bmgkml/")
+    assert "http://xxgk.huichang.gov.cn/bmgkml/gzw/" in depts
+    assert any("/bmgkml/gzw/xxgknb/" in u for u in huichang.expected_reports())

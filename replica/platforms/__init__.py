@@ -15,6 +15,8 @@ from .model import BuiltPortal
 
 REGIONS = {
     "tianjin": "trs_classic",
+    "ningxia": "trs_years",
+    "jiangxi": "subdomain",
 }
 
 

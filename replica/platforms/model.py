@@ -89,12 +89,12 @@ class Unit:
     years: tuple[int, ...]
     seed: str
     files: tuple[int, ...] = ()  # years published only as a PDF/DOC/WPS file
-    title: Callable[[str, int], str] | None = None  # a unit's own title, where one is known
+    seed_year: int | None = None  # the year whose report is the seed itself, under its own title
 
 
 def report_title(unit: Unit, year: int) -> str:
-    if unit.title:
-        return unit.title(unit.name, year)
+    if year == unit.seed_year:
+        return load_report(unit.seed)["title"]
     return TITLE_SHAPES[stable(f"{unit.name}{year}", len(TITLE_SHAPES))].format(unit=unit.name, year=year)
 
 

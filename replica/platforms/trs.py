@@ -47,7 +47,7 @@ class TrsSite:
     docs: list[Doc] = field(default_factory=list)
 
     def section(self, layout: TrsLayout) -> str:
-        return f"{self.prefix}{layout.section_slug}/"
+        return f"{self.prefix}{layout.section_slug}/" if layout.section_slug else self.prefix
 
     def column(self, layout: TrsLayout) -> str:
         return f"{self.section(layout)}{layout.column_slug}/"
@@ -67,12 +67,20 @@ class TrsPortal:
     townships: list[Unit]
     first_docid: int
     siblings: tuple[tuple[str, str], ...] = ()
+    # neighbours' 年报 columns the disclosure page links: same words, another portal (off scope)
+    sibling_columns: tuple[tuple[str, str], ...] = ()
     source: str = ""
 
 
-def doc_place(column: str):
+def year_of(doc: Doc) -> int:
+    """The year sub-column a document is filed under: its report year, else the year before it came out."""
+    return doc.year or int(doc.date[:4]) - 1
+
+
+def doc_place(column: str, by_year: bool = False):
     def place(doc: Doc) -> str:
-        folder = f"{column}{doc.date[:6]}/"
+        folder = f"{column}{year_of(doc)}n/" if by_year else column
+        folder += f"{doc.date[:6]}/"
         if doc.is_file:
             return f"{folder}P0{doc.date}{doc.docid % 1000000:06d}.{doc.kind}"
         return f"{folder}t{doc.date}_{doc.docid}.html"
@@ -80,8 +88,7 @@ def doc_place(column: str):
 
 
 def pager_script(layout: TrsLayout, pages: int, current: int) -> str:
-    if pages <= 1:
-        return ""
+    """Templates write the pager script on every list page, a one-page list included."""
     if layout.pager == "createPageHTML":
         return (f'<div class="page"><script type="text/javascript">createPageHTML({pages}, {current}, "index", "html");'
                 "</script></div>")
@@ -118,11 +125,11 @@ class TrsBuilder:
     # -- content --------------------------------------------------------------------------
     def site(self, prefix: str, owner: str, units: list[Unit], with_notices: bool) -> TrsSite:
         site = TrsSite(self.host, prefix, owner, owner, units)
-        column = site.column(self.layout)
+        place = doc_place(site.column(self.layout), self.layout.year_columns)
         for unit in units:
-            site.docs += reports_of(unit, doc_place(column), self.host, self.ids)
+            site.docs += reports_of(unit, place, self.host, self.ids)
         if with_notices:
-            site.docs += non_reports_of(owner, self.spec.short, doc_place(column), self.host, self.ids)
+            site.docs += non_reports_of(owner, self.spec.short, place, self.host, self.ids)
         self.built.docs += site.docs
         return site
 
@@ -161,8 +168,8 @@ class TrsBuilder:
             f'<div class="home-news"><h3>{escape(self.spec.short)}要闻</h3><ul>{chrome.links(news)}</ul></div>'
             + chrome.decoys(zwgk)
             + '<div class="home-links"><ul>'
-            + f'<li>{chrome.link("/" + layout.dept_dir + "/", layout.dept_nav)}</li>'
-            + f'<li>{chrome.link("/" + layout.town_dir + "/", layout.town_nav)}</li>'
+            + f'<li>{chrome.link(f"http://{self.host}/{layout.dept_dir}/", layout.dept_nav)}</li>'
+            + f'<li>{chrome.link(f"http://{self.host}/{layout.town_dir}/", layout.town_nav)}</li>'
             + f'<li>{chrome.link(zwgk, "政府信息公开", "span")}</li></ul></div>'
         )
         c = self.chrome(main)
@@ -185,16 +192,18 @@ class TrsBuilder:
                    ("法定主动公开内容", section + "fdzdgknr/")]
         cells = "".join(f"<li>{chrome.link(u, t)}</li>" for t, u in entries)
         cells += f"<li>{chrome.link(relative(column, section), layout.column_name, layout.link_style)}</li>"
+        if site.prefix == "/" and self.spec.sibling_columns:
+            cells += f'<li class="xdxq">兄弟县区:<ul>{chrome.links(self.spec.sibling_columns)}</ul></li>'
         self.render_page(site, section, "政务公开", f'<div class="zwgk-menu"><ul>{cells}</ul></div>')
-        if site.prefix != "/":
+        if site.prefix != "/" and section != site.prefix:
             nav = f'<div class="sub-home"><h2>{escape(site.name)}</h2><ul><li>{chrome.link(section, "政务公开")}</li></ul></div>'
             self.render_page(site, site.prefix, site.name, nav)
         if layout.year_columns:
-            years = sorted({int(d.date[:4]) - 1 for d in site.docs}, reverse=True)
+            years = sorted({year_of(d) for d in site.docs}, reverse=True)
             tabs = [(f"{y}年度报告", f"./{y}n/") for y in years]
             self.render_list(site, column, layout.column_name, [], tabs=tabs)
             for y in years:
-                in_year = [d for d in site.docs if int(d.date[:4]) - 1 == y]
+                in_year = [d for d in site.docs if year_of(d) == y]
                 self.render_list(site, f"{column}{y}n/", f"{y}年度报告", in_year)
         else:
             self.render_list(site, column, layout.column_name, site.docs)

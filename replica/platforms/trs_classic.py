@@ -5,16 +5,10 @@ of 天津市东丽区科学技术局)."""
 
 from __future__ import annotations
 
-from .model import TITLE_SHAPES, Unit, stable
+from .model import Unit
 from .trs import TrsBuilder, TrsLayout, TrsPortal
 
 SEED = "seed_001"
-
-
-def kjj_title(unit: str, year: int) -> str:
-    if year == 2020:  # seed 001's own title, which names no year
-        return "东丽区科技局政府信息公开工作年度报告"
-    return TITLE_SHAPES[stable(f"{unit}{year}", len(TITLE_SHAPES))].format(unit=unit, year=year)
 
 
 def spec(portal) -> TrsPortal:
@@ -30,7 +24,7 @@ def spec(portal) -> TrsPortal:
         units=[Unit(f"{region}人民政府", "区政府", "qzf", tuple(range(2016, 2025)), SEED, files=(2018,)),
                Unit(f"{region}人民政府办公室", "区政府办公室", "bgs", tuple(range(2019, 2025)), SEED)],
         departments=[Unit(f"{region}科学技术局", "区科技局", "kjj", tuple(range(2019, 2025)), SEED, files=(2023,),
-                          title=kjj_title),
+                          seed_year=2020),
                      Unit(f"{region}教育局", "区教育局", "jyj", (2022, 2023, 2024), SEED),
                      Unit(f"{region}财政局", "区财政局", "czj", (2023, 2024), SEED)],
         townships=[Unit(f"{region}华明街道办事处", "华明街道", "hmjd", (2023, 2024), SEED),
