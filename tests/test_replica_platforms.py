@@ -108,3 +108,44 @@ def test_huichang_discloses_on_its_own_sub_domain(portal):
     depts = text(portal, "http://xxgk.huichang.gov.cn/bmgkml/")
     assert "http://xxgk.huichang.gov.cn/bmgkml/gzw/" in depts
     assert any("/bmgkml/gzw/xxgknb/" in u for u in huichang.expected_reports())
+
+
+HANWEB_FIELDS = {"col": "1", "appid": "1", "webid": "3", "path": "/", "sourceContentType": "1",
+                 "webname": "咸宁市人民政府", "permissiontype": "0"}
+
+
+def hanweb_records(xml: str) -> list[str]:
+    return re.findall(r'<record><!\[CDATA\[\s*<li><a href="([^"]+)"', xml)
+
+
+def test_hanweb_column_pages_through_its_dataproxy(portal):
+    from urllib.parse import urlencode
+
+    column = text(portal, "http://www.xianning.gov.cn/col/col5402301/index.html")
+    inline = hanweb_records(column)
+    total = int(re.search(r"totalRecord: (\d+)", column).group(1))
+    fields = dict(re.findall(r"(\w+): '?([^,'}]+)'?", re.search(r"ajaxParam: \{([^}]*)\}", column).group(1)))
+    assert fields["columnid"] == "5402301" and total > len(inline) == 10
+    seen = list(inline)
+    proxy = "http://www.xianning.gov.cn/module/web/jpage/dataproxy.jsp"
+    for start in range(len(inline) + 1, total + 1, 10):
+        query = urlencode({"startrecord": start, "endrecord": start + 9, "perpage": 10})
+        status, kind, body = fetch(portal, f"{proxy}?{query}", data=urlencode(fields).encode())
+        xml = body.decode("utf-8")
+        assert kind == "text/xml" and f"<totalrecord>{total}</totalrecord>" in xml
+        seen += hanweb_records(xml)
+    assert len(seen) == len(set(seen)) == total
+    xianning = portal.replica.platform("咸宁市")
+    main_reports = {u for u, r in xianning.expected_reports().items() if r["issuer"].startswith("咸宁市人民政府")}
+    assert main_reports <= {"http://xianning.gov.cn" + href for href in seen}
+    # without the page's fields the proxy finds no column
+    bare = fetch(portal, f"{proxy}?startrecord=11&endrecord=20&perpage=10", data=b"")[2].decode("utf-8")
+    assert "<totalrecord>0</totalrecord>" in bare and not hanweb_records(bare)
+
+
+def test_hanweb_departments_hang_in_the_unit_tree(portal):
+    tree = text(portal, "http://www.xianning.gov.cn/col/col5402401/index.html")
+    assert "咸宁市科学技术局" in tree
+    seed = [u for u, r in portal.replica.platform("咸宁市").expected_reports().items()
+            if r["title"] == "市科技局2024年度政府信息公开工作年度报告"]
+    assert len(seed) == 1 and 'id="zoom"' in text(portal, seed[0])

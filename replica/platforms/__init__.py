@@ -17,6 +17,7 @@ REGIONS = {
     "tianjin": "trs_classic",
     "ningxia": "trs_years",
     "jiangxi": "subdomain",
+    "hubei": "hanweb",
 }
 
 

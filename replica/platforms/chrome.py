@@ -116,3 +116,28 @@ def decoys(disclosure_url: str) -> str:
         f'<li><a href="{escape(disclosure_url)}tjgb/">统计公报</a></li>'
         "</ul></div>"
     )
+
+
+def page(c: Chrome, title: str, content: str, trail=None, meta: str = "", scripts: str = "") -> str:
+    """A whole page of a site: chrome around `content`."""
+    crumbs = breadcrumb(c, trail) if trail else ""
+    body = header(c) + crumbs + f'<div class="main wrap">{content}</div>' + footer(c)
+    return document(f"{title}_{c.site_name}", body, meta, scripts)
+
+
+def article_meta(doc) -> str:
+    return (f'<meta name="ArticleTitle" content="{escape(doc.title)}">\n'
+            f'<meta name="PubDate" content="{doc.publish_date} 09:30">\n'
+            f'<meta name="ContentSource" content="{escape(doc.issuer)}">\n')
+
+
+def article(doc, container: str) -> str:
+    """A document's page content; `container` is the platform's body element, opened."""
+    tag = container.split()[0].lstrip("<")
+    return (
+        f'<div class="article"><h1 class="article-title">{escape(doc.title)}</h1>'
+        f'<div class="article-info"><span>发布时间:{doc.publish_date}</span><span>来源:{escape(doc.issuer)}</span>'
+        '<span>字号:[<a>大</a> <a>中</a> <a>小</a>]</span></div>'
+        f"{container}{doc.body_html()}</{tag}>"
+        + share_and_qr() + "</div>"
+    )

@@ -151,10 +151,7 @@ class TrsBuilder:
     # -- pages ----------------------------------------------------------------------------
     def render_page(self, site: TrsSite, path: str, title: str, content: str, trail=None, meta: str = "",
                     date: str | None = None) -> None:
-        c = self.chrome(site)
-        body = (chrome.header(c) + chrome.breadcrumb(c, trail or [(title, path)])
-                + f'<div class="main wrap">{content}</div>' + chrome.footer(c))
-        page = html_page(chrome.document(f"{title}_{site.name}", body, meta), date)
+        page = html_page(chrome.page(self.chrome(site), title, content, trail or [(title, path)], meta), date)
         self.built.put(site.host, path, page)
         if path.endswith("/"):
             self.built.put(site.host, path + "index.html", page)
@@ -231,16 +228,7 @@ class TrsBuilder:
         if doc.is_file:
             self.built.put(doc.host, doc.path, doc.file_page())
             return
-        meta = (f'<meta name="ArticleTitle" content="{escape(doc.title)}">\n'
-                f'<meta name="PubDate" content="{doc.publish_date} 09:30">\n'
-                f'<meta name="ContentSource" content="{escape(doc.issuer)}">\n')
-        content = (
-            f'<div class="article"><h1 class="article-title">{escape(doc.title)}</h1>'
-            f'<div class="article-info"><span>发布时间:{doc.publish_date}</span><span>来源:{escape(doc.issuer)}</span>'
-            '<span>字号:[<a>大</a> <a>中</a> <a>小</a>]</span></div>'
-            f'<div class="article-content TRS_Editor">{doc.body_html()}</div>'
-            + chrome.share_and_qr() + "</div>"
-        )
         column = doc.path.rsplit("/", 2)[0] + "/"
-        self.render_page(site, doc.path, doc.title, content, [(column_name, column), (doc.title, doc.path)], meta,
-                         doc.date)
+        content = chrome.article(doc, '<div class="article-content TRS_Editor">')
+        self.render_page(site, doc.path, doc.title, content, [(column_name, column), (doc.title, doc.path)],
+                         chrome.article_meta(doc), doc.date)
