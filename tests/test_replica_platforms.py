@@ -149,3 +149,34 @@ def test_hanweb_departments_hang_in_the_unit_tree(portal):
     seed = [u for u, r in portal.replica.platform("咸宁市").expected_reports().items()
             if r["title"] == "市科技局2024年度政府信息公开工作年度报告"]
     assert len(seed) == 1 and 'id="zoom"' in text(portal, seed[0])
+
+
+def gkmlpt_leaves(tree):
+    for node in tree:
+        yield node
+        yield from gkmlpt_leaves(node["children"])
+
+
+def test_gkmlpt_catalogue_and_api_list_every_report(portal):
+    import json
+
+    page = text(portal, "http://www.conghua.gov.cn/gkmlpt/annualreport")
+    sid = re.search(r"SID: '(\d+)'", page).group(1)
+    tree = json.loads(re.search(r"TREE: (\[.*\]),\n", page).group(1))
+    annual = next(n for n in tree if n["name"] == "政府信息公开年报")
+    listed, paged = set(), False
+    for node in gkmlpt_leaves([annual]):
+        n = 1
+        while True:
+            answer = json.loads(text(portal, f"http://www.conghua.gov.cn/gkmlpt/api/all/{node['id']}?page={n}&sid={sid}"))
+            assert answer["total"] == node["post_count"] == answer["classify"]["post_count"]
+            if not answer["articles"]:
+                break
+            listed |= {a["post_url"] for a in answer["articles"]}
+            paged |= n > 1
+            n += 1
+    assert paged
+    conghua = portal.replica.platform("从化区")
+    assert set(conghua.expected_reports()) <= {u.replace("www.", "") for u in listed}
+    wrong_site = json.loads(text(portal, f"http://www.conghua.gov.cn/gkmlpt/api/all/{annual['id']}?page=1&sid=1"))
+    assert wrong_site["total"] == 0 and not wrong_site["articles"]

@@ -18,6 +18,7 @@ REGIONS = {
     "ningxia": "trs_years",
     "jiangxi": "subdomain",
     "hubei": "hanweb",
+    "guangdong": "gkmlpt",
 }
 
 
