@@ -19,6 +19,7 @@ REGIONS = {
     "jiangxi": "subdomain",
     "hubei": "hanweb",
     "guangdong": "gkmlpt",
+    "fujian": "pingtan",
 }
 
 
