@@ -82,7 +82,7 @@ class Doc:
 
     @property
     def publish_date(self) -> str:
-        return f"{self.date[:4]}-{self.date[4:6]}-{self.date[6:]}"
+        return rendering.iso_date(self.date)
 
     @property
     def pub_time(self) -> str:

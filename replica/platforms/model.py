@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from crawler.portals import Portal, bare_host
 from crawler.urls import canonical_url
 
-from ..pages import Page, attachment_page
+from ..pages import Page, attachment_page, iso_date
 from ..reports import load_report, render_body
 
 # The title shapes real portals give their reports (reference/platforms.md, "Reports").
@@ -54,7 +54,7 @@ class Doc:
 
     @property
     def publish_date(self) -> str:
-        return f"{self.date[:4]}-{self.date[4:6]}-{self.date[6:]}"
+        return iso_date(self.date)
 
     @property
     def is_file(self) -> bool:

@@ -1,5 +1,6 @@
 """平潭综合实验区 (`www.pingtan.gov.cn`) on Fujian's 集约化 platform (TRS + avalon.js), served from
-the real pages of `data/pingtan/` (see their `*.provenance.json`).
+its real pages, the ones the extraction tests read (`tests/fixtures/real_html/pingtan_*`, each with
+its `*.provenance.json`: one copy in the repository), and the column's items (`data/pingtan/`).
 
 The 政府信息公开年报 list is the real page, byte for byte: ten items in its HTML and a
 `listModel({… listArgs: {channelid: SiteInfo.searchId, classsql: "chnlid=1813", sortfield: …},
@@ -20,6 +21,7 @@ import json
 import re
 from html import escape
 from importlib import resources
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.portals import bare_host
@@ -38,8 +40,15 @@ TEMPLATE_ID, TEMPLATE_TITLE, TEMPLATE_TIME = "80678", "平潭综合实验区2011
 REAL = {"80678": "pingtan_2011_report.html", "80787": "pingtan_2014_letter_in_report_column.html"}
 
 
+REAL_PAGES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "real_html"
+
+
 def data(name: str) -> str:
     return resources.files("replica.data").joinpath("pingtan", name).read_text("utf-8")
+
+
+def real_page(name: str) -> str:
+    return (REAL_PAGES / name).read_text("utf-8")
 
 
 def items() -> list[dict]:
@@ -82,12 +91,12 @@ class PingtanBuilder:
 
     def build(self) -> BuiltPortal:
         self.built.docs += self.docs
-        listing = Page(data("pingtan_zfxxgknb_listing.html").encode("utf-8"))
+        listing = Page(real_page("pingtan_zfxxgknb_listing.html").encode("utf-8"))
         for name in ("", "index.htm", "nlist.htm"):
             self.built.put(self.host, COLUMN + name, listing)
-        template = data(REAL[TEMPLATE_ID])
+        template = real_page(REAL[TEMPLATE_ID])
         for doc, item in zip(self.docs, self.items):
-            text = data(REAL[item["docid"]]) if item["docid"] in REAL else detail_from_template(template, doc, item)
+            text = real_page(REAL[item["docid"]]) if item["docid"] in REAL else detail_from_template(template, doc, item)
             self.built.put(self.host, doc.path, html_page(text, doc.date))
         self.render_entry_pages()
         self.built.endpoints[(bare_host(self.host), "/fjdzapp/search")] = self.search
