@@ -228,3 +228,22 @@ def test_pingtan_keeps_its_real_pages(portal):
     assert "<title>平潭综合实验区2023年度政府信息公开工作年度报告_政府信息公开年报" in made
     assert 'class="TRS_Editor"' in made and "80678" not in made
     assert "title='政府信息公开年报'" in text(portal, "http://www.pingtan.gov.cn/zwgk/zfxxgk/")
+
+
+def test_registries_name_every_host_the_replica_serves():
+    from crawler.portals import load_registry
+    from replica.platforms import REGIONS
+    from replica.site import build_replica
+
+    replica = build_replica()
+    for region, module in REGIONS.items():
+        (portal,) = load_registry(region).portals
+        assert re.fullmatch(r"\d{6}", portal.code) and load_registry(region).platform
+        built = replica.platform(portal.name)
+        assert {host for host, _ in built.pages} <= built.hosts, region  # the scope covers every page
+        reports = built.expected_reports()
+        assert all(built.portal.owns(url) for url in reports) and not set(reports) & built.not_reports()
+        # decoys stand on the home page and lead to documents that are not reports
+        home = built.pages[(sorted(built.hosts, key=len)[0], "/")].body.decode("utf-8")
+        assert '<a href="#">政府信息公开年报</a>' in home and "政府工作报告" in home
+    assert not {h for b in replica.platforms for h in b.hosts} & {h for p in replica.portals for h in p.hosts}

@@ -106,14 +106,14 @@ def footer(c: Chrome) -> str:
     )
 
 
-def decoys(disclosure_url: str) -> str:
+def decoys(work_report: str, statistics: str) -> str:
     """What a home page shows that looks like the way in and is not (reference/platforms.md):
     a template's `href="#"` placeholder, the 政府工作报告, the 统计公报."""
     return (
         '<div class="zt-box"><ul>'
         '<li><a href="#">政府信息公开年报</a></li>'
-        f'<li><a href="{escape(disclosure_url)}zfgzbg/">政府工作报告</a></li>'
-        f'<li><a href="{escape(disclosure_url)}tjgb/">统计公报</a></li>'
+        f'<li><a href="{escape(work_report)}">政府工作报告</a></li>'
+        f'<li><a href="{escape(statistics)}">统计公报</a></li>'
         "</ul></div>"
     )
 

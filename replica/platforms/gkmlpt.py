@@ -109,7 +109,7 @@ class GkmlptBuilder:
     def render_home(self) -> None:
         c = self.chrome
         content = (f'<div class="home-gk"><ul><li>{chrome.link("/gkmlpt/index", "政府信息公开", "span")}</li></ul></div>'
-                   + chrome.decoys("/gkmlpt/index#"))
+                   + chrome.decoys("/gkmlpt/index#2601", "/gkmlpt/index#2602"))
         body = chrome.header(c) + f'<div class="main wrap">{content}</div>' + chrome.footer(c)
         page = html_page(chrome.document(c.site_name, body))
         self.built.put(self.host, "/", page)

@@ -28,7 +28,7 @@ INLINE = 10  # records the column page carries itself
 
 
 class HanwebColumn:
-    def __init__(self, colid: int, unitid: int, name: str, owner: str):
+    def __init__(self, colid: int, unitid: int, owner: str, name: str = "政府信息公开年报"):
         self.colid, self.unitid, self.name, self.owner = colid, unitid, name, owner
         self.docs: list[Doc] = []
 
@@ -67,7 +67,7 @@ class HanwebBuilder:
                                      ("赤壁市", "http://www.chibi.gov.cn/")))
 
     def column(self, colid: int, unitid: int, owner: str, units: list[Unit], notices: bool) -> HanwebColumn:
-        col = HanwebColumn(colid, unitid, "政府信息公开年报", owner)
+        col = HanwebColumn(colid, unitid, owner)
         for unit in units:
             col.docs += reports_of(unit, col.place, self.host, self.ids)
         if notices:
@@ -89,6 +89,14 @@ class HanwebBuilder:
             self.column(5410511, 8806227, f"{CITY}生态环境局", [
                 Unit(f"{CITY}生态环境局", "市生态环境局", "sthjj", (2023, 2024), SEED, files=(2024,))], False),
         ]
+        for colid, unitid, name, title in ((5402501, 8806301, "政府工作报告", "2025年咸宁市政府工作报告"),
+                                           (5402601, 8806302, "统计公报", "2024年咸宁市国民经济和社会发展统计公报")):
+            col = HanwebColumn(colid, unitid, f"{CITY}人民政府", name)
+            doc = Doc(self.host, "", title, col.owner, "20250210", self.ids())
+            doc.path = col.place(doc)
+            col.docs.append(doc)
+            self.columns[colid] = col
+            self.built.docs.append(doc)
         self.render_home()
         # 政务公开: the catalogue of disclosure columns; the 年报 column's name beside an icon
         entries = (f'<li>{chrome.link("/col/col5402101/index.html", "政府信息公开指南")}</li>'
@@ -113,7 +121,7 @@ class HanwebBuilder:
         c = self.chrome
         content = ('<div class="home-news"><h3>咸宁要闻</h3><ul>'
                    + chrome.links([("咸宁市召开2025年政务公开工作会议", "/art/2025/3/12/art_5401001_3700001.html")])
-                   + "</ul></div>" + chrome.decoys("/col/col5402001/"))
+                   + "</ul></div>" + chrome.decoys("/col/col5402501/index.html", "/col/col5402601/index.html"))
         body = chrome.header(c) + f'<div class="main wrap">{content}</div>' + chrome.footer(c)
         page = html_page(chrome.document(c.site_name, body))
         self.built.put(self.host, "/", page)

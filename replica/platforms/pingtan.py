@@ -109,7 +109,8 @@ class PingtanBuilder:
         c = chrome.Chrome("平潭综合实验区党工委管委会", "平潭综合实验区管委会", root, nav, ("福建省人民政府", "http://www.fj.gov.cn/"),
                           "闽ICP备09032658号", "闽公网安备 35012899001-19002号", "3590000001",
                           (("福州市政府网站", "https://www.fuzhou.gov.cn/"), ("厦门市政府网站", "http://www.xm.gov.cn/")))
-        home = chrome.header(c) + '<div class="main wrap">' + chrome.decoys(root + "zwgk/") + "</div>" + chrome.footer(c)
+        decoys = chrome.decoys(root + "zwgk/zfgzbg/", root + "zwgk/tjxx/")
+        home = chrome.header(c) + f'<div class="main wrap">{decoys}</div>' + chrome.footer(c)
         self.built.put(self.host, "/", html_page(chrome.document(c.site_name, home)))
         zwgk = ('<ul class="zwgk-nav">'
                 + chrome.links([("政府信息公开", "./zfxxgk/"), ("政府工作报告", "./zfgzbg/"), ("统计信息", "./tjxx/"),

@@ -163,7 +163,7 @@ class TrsBuilder:
                 (f"{self.spec.short}2024年国民经济和社会发展统计公报发布", "/xwzx/zwyw/202503/t20250320_7000002.html")]
         content = (
             f'<div class="home-news"><h3>{escape(self.spec.short)}要闻</h3><ul>{chrome.links(news)}</ul></div>'
-            + chrome.decoys(zwgk)
+            + chrome.decoys(zwgk + "zfgzbg/", zwgk + "tjgb/")
             + '<div class="home-links"><ul>'
             + f'<li>{chrome.link(f"http://{self.host}/{layout.dept_dir}/", layout.dept_nav)}</li>'
             + f'<li>{chrome.link(f"http://{self.host}/{layout.town_dir}/", layout.town_nav)}</li>'
