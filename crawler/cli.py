@@ -137,6 +137,8 @@ def serve(args) -> int:
         print(f"  {p.name:<8} {p.root_url}")
     for p in replica.dead:
         print(f"  {p.name:<8} {p.root_url}  (does not answer)")
+    for b in replica.platforms:  # one portal per platform beyond Chongqing (replica/platforms/)
+        print(f"  {b.portal.name:<8} {b.portal.root_url}  ({b.platform}, {len(b.expected_reports())} reports)")
     print(f"crawl it with: scrapy crawl chongqing_districts -s NIANBAO_PROXY={portal.proxy_url} "
           f"-s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=False -a districts={','.join(p.name for p in replica.portals)}")
     try:
