@@ -70,6 +70,10 @@ def crawl(args) -> int:
         if "districts" not in spider_args:
             served = portal.replica.portals + portal.replica.dead
             spider_args["districts"] = ",".join(p.name for p in served)
+        if args.spider == "portals" and not {"roots", "registry"} & set(spider_args):
+            from replica.platforms import REGIONS  # the portals of every other platform the replica serves
+
+            spider_args["registry"] = ",".join(REGIONS)
         print(f"offline portal on {portal.proxy_url}: {len(portal.replica.portals)} portals, "
               f"{len(portal.replica.expected_reports())} reports", file=sys.stderr)
     started = time.monotonic()

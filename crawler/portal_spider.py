@@ -88,14 +88,8 @@ class PortalSpider(scrapy.Spider):
         """A root given by the user may be a home page, a 政务公开 page or the 年报 column itself."""
         if not isinstance(response, TextResponse):
             return
-        portal = self.portal_of(response)
-        self.steps[portal.name]["home"] += 1
-        if self.is_report_column_page(response):
-            self.steps[portal.name]["columns"] += 1
-            response.meta.update(column=column_base(response.url), page=0, unit="")
-            yield from self.parse_column(response)
-        else:
-            yield from self.parse_navigation(response)
+        self.steps[self.portal_of(response).name]["home"] += 1
+        yield from self.parse_navigation(response)
 
     def is_report_column_page(self, response: TextResponse) -> bool:
         heading = " ".join(response.css("title::text, h1::text, .CurrChnlCls::text").getall())
@@ -108,6 +102,11 @@ class PortalSpider(scrapy.Spider):
             return
         portal = self.portal_of(response)
         unit, hops, kind = response.meta.get("unit", ""), response.meta.get("hops", 0), response.meta["kind"]
+        if self.is_report_column_page(response):  # a root, a unit's link or a section that is the column itself
+            self.steps[portal.name]["columns"] += 1
+            response.meta.update(column=column_base(response.url), page=0)
+            yield from self.parse_column(response)
+            return
         hints = HINTS.get(portal.platform)
         links = self.links(response, portal, reach=True)
         columns = [link for link in links if self.is_column_link(link, hints)]
@@ -124,7 +123,7 @@ class PortalSpider(scrapy.Spider):
                 self.steps[portal.name]["sections"] += 1
                 yield self.follow(link.url, portal, "navigation", self.parse_navigation, unit=unit, hops=hops + 1,
                                   role="section")
-            elif not unit and nav.names_unit_list(link.label):
+            elif not unit and nav.names_unit_list(link.label):  # 部门, 镇街, 机构设置, 信息公开目录 …
                 self.admit(portal, link.url)
                 yield self.follow(link.url, portal, "navigation", self.parse_navigation, hops=hops + 1, role="units")
             elif not unit and response.meta.get("role") in ("units", "section") and nav.names_unit(link.label):

@@ -2,6 +2,7 @@
 
     scrapy crawl portals -a roots=http://www.tjdl.gov.cn/,http://www.xianning.gov.cn/zwgk/
     scrapy crawl portals -a registry=portals.json
+    scrapy crawl portals -a registry=tianjin,hubei      # registries of crawler/data/<name>_portals.json
 
 A root may be a home page, a 政务公开/信息公开 page or the 年报 column itself: the spider tells
 which from the page. A registry file lists portals as `{"portals": [{"name", "code", "root",
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 from crawler.errors import UserError
 from crawler.portal_spider import PortalSpider
-from crawler.portals import Portal, bare_host
+from crawler.portals import Portal, bare_host, load_registry
 
 
 def portal_from_root(url: str) -> Portal:
@@ -55,14 +56,24 @@ def portals_from_file(path: str) -> list[Portal]:
     return portals
 
 
+def known_registry(name: str):
+    try:
+        return load_registry(name)
+    except FileNotFoundError:
+        raise UserError(f"no registry named {name!r} (crawler/data/{name}_portals.json); "
+                        "give a file: -a registry=FILE.json") from None
+
+
 class PortalsSpider(PortalSpider):
     """`scrapy crawl portals -a roots=URL[,URL…]` or `-a registry=FILE.json`"""
 
     name = "portals"
 
     def select_portals(self, roots: str | None = None, registry: str | None = None, **kwargs) -> list[Portal]:
-        if registry:
+        if registry and registry.endswith(".json"):
             return portals_from_file(registry)
+        if registry:
+            return [p for name in registry.split(",") if name.strip() for p in known_registry(name.strip()).portals]
         if roots:
             return [portal_from_root(u) for u in roots.replace("，", ",").split(",") if u.strip()]
         raise UserError("say which portals: -a roots=URL[,URL…] or -a registry=FILE.json")

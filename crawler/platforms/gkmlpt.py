@@ -34,15 +34,16 @@ def tree_of(text: str) -> list:
     return []
 
 
-def leaves(node: dict) -> list[int]:
+def listed_nodes(node: dict) -> list[int]:
+    """A node and every node under it that lists documents of its own (a unit's, a year's): not a
+    link elsewhere (`jump_url`), not one that says it holds none (`post_count: 0`)."""
+    own = [] if node.get("jump_url") or node.get("post_count") == 0 or "id" not in node else [node["id"]]
     children = [c for c in node.get("children") or [] if isinstance(c, dict)]
-    if not children:
-        return [node["id"]] if "id" in node and not node.get("jump_url") else []
-    return [leaf for child in children for leaf in leaves(child)]
+    return own + [n for child in children for n in listed_nodes(child)]
 
 
 def report_categories(tree: list, fragment: str) -> list[int]:
-    """The leaves under every node named as the 年报 column (and the page's own id)."""
+    """Every listing node under the nodes named as the 年报 column (and the page's own id)."""
     from crawler.navigation import compact, names_report_column
 
     found = []
@@ -52,12 +53,12 @@ def report_categories(tree: list, fragment: str) -> list[int]:
         if not isinstance(node, dict):
             continue
         if names_report_column(compact(str(node.get("name", "")))):
-            found += leaves(node)
+            found += listed_nodes(node)
         else:
             stack += node.get("children") or []
     if fragment.isdigit():
         named = [n for n in walk(tree) if str(n.get("id")) == fragment]
-        found += [leaf for n in named for leaf in leaves(n)] or [int(fragment)]
+        found += [i for n in named for i in listed_nodes(n)] or [int(fragment)]
     return list(dict.fromkeys(found))
 
 

@@ -13,7 +13,7 @@ NAME = "trs"
 
 CREATE_PAGE = re.compile(r"createPage(?:HTML)?\s*\(\s*['\"]?(\d+)['\"]?(?:\s*,\s*['\"]?\d+['\"]?\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"])?")
 COUNT_VAR = re.compile(r"\b(?:var\s+)?(?:countPage|pageCount|totalPage|page_count)\s*=\s*['\"]?(\d+)")
-LOOP_PAGE = re.compile(r"['\"](\w+)_['\"]\s*\+\s*\w+\s*\+\s*['\"]\.(\w+)['\"]")
+LOOP_PAGE = re.compile(r"(\w+)_['\"]\s*\+\s*\w+\s*\+\s*['\"]\.(\w+)")
 MAX_PAGES = 200  # a count above this is a trap; crawler/traps.py cuts a column's pages lower still
 
 
