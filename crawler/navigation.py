@@ -138,7 +138,7 @@ def directory_of(url: str) -> str:
     path = parts.path or "/"
     if not path.endswith("/"):
         last = path.rsplit("/", 1)[-1]
-        path = posixpath.dirname(path) + "/" if "." in last else path + "/"
+        path = posixpath.dirname(path).rstrip("/") + "/" if "." in last else path + "/"
     return f"{parts.netloc.lower()}{path}"
 
 

@@ -22,7 +22,7 @@ API_PATH = "/fjdzapp/search"
 
 def value(block: str, key: str) -> str:
     """A listArgs/pagebar value as the browser would read it: `"" || "chnlid=1813"` is the last string."""
-    match = re.search(rf"\b{key}\s*:\s*([^,\n}}]+)", block)
+    match = re.search(rf"\b{key}\s*:\s*((?:\"[^\"]*\"|'[^']*'|[^,\n}}'\"])+)", block)
     if not match:
         return ""
     expression = match.group(1).strip()
