@@ -57,10 +57,14 @@ class Link:
         return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else ""
 
 
+MARKS = "【】[]《》<>»«›‹·•●■□◆◇▶►>|:：、,，.。…-—_~*#"
+
+
 def anchor_label(anchor) -> str:
-    """Its text (every text node, so `<br>` and `<em>`/`<span>` pieces join up) or its title."""
-    title = compact(anchor.attrib.get("title") or "")
-    text = compact("".join(anchor.css("::text").getall()))
+    """Its text (every text node, so `<br>` and `<em>`/`<span>` pieces join up) or its title, without
+    the marks menus put around it (【…】, », ·)."""
+    title = compact(anchor.attrib.get("title") or "").strip(MARKS)
+    text = compact("".join(anchor.css("::text").getall())).strip(MARKS)
     return title if len(title) > len(text) else text
 
 
@@ -95,6 +99,11 @@ def names_disclosure(label: str) -> bool:
 
 def names_unit_list(label: str) -> bool:
     return bool(words()["unit_list"].match(label))
+
+
+def names_catalogue(label: str) -> bool:
+    """信息公开目录: a catalogue whose unit tree may list the departments."""
+    return bool(words()["catalogue"].match(label))
 
 
 def names_unit(label: str) -> bool:

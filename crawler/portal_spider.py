@@ -102,7 +102,8 @@ class PortalSpider(scrapy.Spider):
             return
         portal = self.portal_of(response)
         unit, hops, kind = response.meta.get("unit", ""), response.meta.get("hops", 0), response.meta["kind"]
-        if self.is_report_column_page(response):  # a root, a unit's link or a section that is the column itself
+        if self.is_report_column_page(response) or any(  # a root, a unit's link or a section that is the column
+                not r.anchors and r.requests for r in read_list_page(response)):  # or a catalogue whose API lists it
             self.steps[portal.name]["columns"] += 1
             response.meta.update(column=column_base(response.url), page=0)
             yield from self.parse_column(response)
@@ -123,7 +124,9 @@ class PortalSpider(scrapy.Spider):
                 self.steps[portal.name]["sections"] += 1
                 yield self.follow(link.url, portal, "navigation", self.parse_navigation, unit=unit, hops=hops + 1,
                                   role="section")
-            elif not unit and nav.names_unit_list(link.label):  # 部门, 镇街, 机构设置, 信息公开目录 …
+            elif not unit and (nav.names_unit_list(link.label) or (  # 部门, 镇街, 机构设置 …
+                    # the catalogue's unit tree, when the portal's own navigation showed no units
+                    nav.names_catalogue(link.label) and not self.steps[portal.name]["units"])):
                 self.admit(portal, link.url)
                 yield self.follow(link.url, portal, "navigation", self.parse_navigation, hops=hops + 1, role="units")
             elif not unit and response.meta.get("role") in ("units", "section") and nav.names_unit(link.label):
@@ -156,7 +159,7 @@ class PortalSpider(scrapy.Spider):
         readings = read_list_page(response) if page == 0 else []
         found = 0
         if all(reading.anchors for reading in readings):
-            for link in self.links(response, portal):
+            for link in self.links(response, portal, reach=True):
                 request = self.column_link(response, portal, link, base)
                 if request is not None:
                     found += 1
@@ -177,10 +180,11 @@ class PortalSpider(scrapy.Spider):
                 return self.list_entry(response, portal, link.url, link.label)
             return None
         number = nav.pager_number(link)
-        if under and number is not None:
+        if under and number is not None and self.owns(portal, link.url):
             return self.follow(link.url, portal, "list", self.parse_column, page=number, column=base,
                                unit=response.meta.get("unit", ""))
         if under or nav.year_of_column(link.label) or nav.names_report_column(link.label):
+            self.admit(portal, link.url)
             if not under:
                 self.steps[portal.name]["columns"] += 1
             return self.follow(link.url, portal, "list", self.parse_column, page=0, unit=response.meta.get("unit", ""),
@@ -189,7 +193,7 @@ class PortalSpider(scrapy.Spider):
 
     def list_entries(self, response: Response, portal: Portal, items):
         for url, title in items:
-            if self.owns(portal, url):
+            if self.reachable(portal, url):
                 request = self.list_entry(response, portal, url, title)
                 if request is not None:
                     yield request
@@ -197,6 +201,7 @@ class PortalSpider(scrapy.Spider):
     def list_entry(self, response: Response, portal: Portal, url: str, title: str):
         """An item of a report column: a page (a report or not: the title on the page decides), a file
         named as a report (a report published only as a file), or another file of the column."""
+        self.admit(portal, url)  # a column may list its items on a disclosure host under the portal's domain
         column_url = response.meta.get("list_page_url") or response.url
         meta = {"listed_title": title, "column_url": column_url, "unit": response.meta.get("unit", "")}
         self.steps[portal.name]["list_items"] += 1

@@ -167,14 +167,16 @@ def test_not_column_names(label):
 def test_placeholders_and_labels_split_by_tags():
     body = ('<a href="#">政府信息公开年报</a><a href="javascript:;">年报</a>'
             '<a href="/zwgk/nb/"><i class="icon"></i><em>政府信息</em><br><span>公开年报</span></a>'
-            '<a href="/x/" title="政府信息公开年报">年报…</a>')
+            '<a href="/x/" title="政府信息公开年报">年报…</a><a href="/y/">【 年度报告 】</a>')
     links = nav.page_links(page("http://www.example.gov.cn/", body))
     assert [(link.url, link.label) for link in links] == [("http://www.example.gov.cn/zwgk/nb/", "政府信息公开年报"),
-                                                          ("http://www.example.gov.cn/x/", "政府信息公开年报")]
+                                                          ("http://www.example.gov.cn/x/", "政府信息公开年报"),
+                                                          ("http://www.example.gov.cn/y/", "年度报告")]
 
 
 def test_units_and_their_lists():
-    assert all(nav.names_unit_list(x) for x in ("部门", "镇街", "部门街镇", "机构设置", "政府信息公开目录"))
+    assert all(nav.names_unit_list(x) for x in ("部门", "镇街", "部门街镇", "机构设置", "乡镇（街道）"))
+    assert nav.names_catalogue("政府信息公开目录") and not nav.names_catalogue("政府信息公开指南")
     assert all(nav.names_unit(x) for x in ("咸宁市科学技术局", "街口街道", "温泉镇", "区发展改革委"))
     assert not any(nav.names_unit(x) for x in ("部门", "政府工作报告", "咸宁市召开2025年政务公开工作会议"))
 
@@ -224,3 +226,14 @@ def test_roots_and_registry_files(tmp_path):
         portals_from_file(str(tmp_path / "missing.json"))
     with pytest.raises(UserError):
         PortalsSpider()
+
+
+def test_hanweb_page_without_a_count_asks_one_batch_then_the_rest():
+    body = HANWEB_COLUMN.replace("totalRecord: 9, ", "")
+    reading = hanweb.read_page(page("http://www.xianning.gov.cn/col/col5410311/index.html", body))
+    (first,) = reading.requests
+    assert first.url.endswith("?startrecord=3&endrecord=8&perpage=2")
+    xml = "<datastore><totalrecord>12</totalrecord><recordset></recordset></datastore>"
+    more = hanweb.read_answer(answer(first.url, xml, list_meta=first.meta))
+    assert [r.url.split("?")[1] for r in more.requests] == ["startrecord=9&endrecord=12&perpage=2"]
+    assert more.requests[0].formdata == first.formdata

@@ -52,24 +52,40 @@ def read_page(response):
     items = records(text, response.url)
     reading = ListReading(items=items)
     proxy, total = PROXY.search(text), TOTAL.search(text)
-    if not (proxy and total):
+    if not proxy:
         return reading
-    total = int(total.group(1) or total.group(2))
     per_page = int(PER_PAGE.search(text).group(1)) if PER_PAGE.search(text) else 15
     form = {}
     for match in FIELD.finditer(text):
         form.setdefault(match.group(1), next(g for g in match.groups()[1:] if g is not None))
     url = urljoin(response.url, proxy.group(1))
-    start = len(items) + 1
+    if total:
+        reading.requests = batches(url, form, per_page, len(items) + 1, int(total.group(1) or total.group(2)))
+    else:  # the count comes with the first answer
+        reading.requests = batches(url, form, per_page, len(items) + 1, len(items) + per_page * GROUP)
+        reading.requests[0].meta = {"form": form, "url": url, "per_page": per_page}
+    return reading
+
+
+def batches(url: str, form: dict, per_page: int, start: int, total: int) -> list:
+    from . import ListRequest
+
+    requests = []
     while start <= total:
         end = min(total, start + per_page * GROUP - 1)
-        reading.requests.append(ListRequest(
-            f"{url}?startrecord={start}&endrecord={end}&perpage={per_page}", NAME, "POST", dict(form), page=start))
+        requests.append(ListRequest(f"{url}?startrecord={start}&endrecord={end}&perpage={per_page}", NAME, "POST",
+                                    dict(form), page=start))
         start = end + 1
-    return reading
+    return requests
 
 
 def read_answer(response):
     from . import ListReading
 
-    return ListReading(items=records(response.text, response.meta.get("list_page_url") or response.url))
+    reading = ListReading(items=records(response.text, response.meta.get("list_page_url") or response.url))
+    asked = response.meta.get("list_meta") or {}
+    total = TOTAL.search(response.text)
+    if asked.get("form") is not None and total:  # the first batch of a page that did not say its count
+        last = int(re.search(r"endrecord=(\d+)", response.url).group(1))
+        reading.requests = batches(asked["url"], asked["form"], asked["per_page"], last + 1, int(total.group(1) or total.group(2)))
+    return reading
