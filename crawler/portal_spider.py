@@ -260,17 +260,14 @@ class PortalSpider(scrapy.Spider):
                 attachments.append(link.url)
                 yield self.follow(link.url, portal, "attachment", self.parse_file, parent_url=response.url,
                                   name=link.label, unit=response.meta.get("unit", ""))
-        yield ReportPage(
-            url=response.url,
-            canonical_url=canonical_url(response.url),
-            portal=portal.name,
-            portal_code=portal.code,
-            html=response.text,
-            listed_title=response.meta.get("listed_title", ""),
-            column_url=response.meta.get("column_url", ""),
-            attachment_urls=attachments,
-            unit=response.meta.get("unit", ""),
-        )
+        yield ReportPage(**self.found(response, portal), html=response.text, attachment_urls=attachments)
+
+    @staticmethod
+    def found(response: Response, portal: Portal) -> dict:
+        """What a candidate report carries of where it was found."""
+        return {"url": response.url, "canonical_url": canonical_url(response.url), "portal": portal.name,
+                "portal_code": portal.code, "listed_title": response.meta.get("listed_title", ""),
+                "column_url": response.meta.get("column_url", ""), "unit": response.meta.get("unit", "")}
 
     def parse_file(self, response: Response):
         """A file: archived as an attachment; listed in a column under a report's title, a report."""
@@ -288,17 +285,7 @@ class PortalSpider(scrapy.Spider):
             sha256=sha256(response.body).hexdigest(),
         )
         if response.meta.get("kind") in ("file", "report") and nav.names_report(title):
-            yield ReportFile(
-                url=response.url,
-                canonical_url=canonical_url(response.url),
-                portal=portal.name,
-                portal_code=portal.code,
-                body=response.body,
-                content_type=content_type,
-                listed_title=title,
-                column_url=response.meta.get("column_url", ""),
-                unit=response.meta.get("unit", ""),
-            )
+            yield ReportFile(**self.found(response, portal), body=response.body, content_type=content_type)
 
     def on_error(self, failure):
         request = failure.request

@@ -31,15 +31,25 @@ class NotAReport(DropItem):
         super().__init__(message, log_level="INFO")
 
 
+def found_fields(item: ReportPage | ReportFile) -> dict:
+    """What a document keeps of how it was found and where its capture is."""
+    capture = item.capture
+    return {
+        "doc_id": doc_id_for(item.canonical_url), "url": item.url, "canonical_url": item.canonical_url,
+        "portal": item.portal, "portal_code": item.portal_code, "unit": item.unit,
+        "captured_at": capture.captured_at if capture else None,
+        "warc_file": capture.filename if capture else None,
+        "warc_offset": capture.offset if capture else None,
+        "warc_record_id": capture.record_id if capture else None,
+        "payload_digest": capture.payload_digest if capture else None,
+        "extractor_version": EXTRACTOR_VERSION,
+    }
+
+
 def to_document(page: ReportPage) -> Document:
     extracted = read_page(page.html, page.url, region_hint=page.portal)
-    capture = page.capture
     return Document(
-        doc_id=doc_id_for(page.canonical_url),
-        url=page.url,
-        canonical_url=page.canonical_url,
-        portal=page.portal,
-        portal_code=page.portal_code,
+        **found_fields(page),
         title=extracted.title,
         issuer=extracted.issuer,
         region=extracted.region,
@@ -50,13 +60,6 @@ def to_document(page: ReportPage) -> Document:
         text=extracted.text,
         tables=extracted.tables,
         attachments=extracted.attachments,
-        captured_at=capture.captured_at if capture else None,
-        warc_file=capture.filename if capture else None,
-        warc_offset=capture.offset if capture else None,
-        warc_record_id=capture.record_id if capture else None,
-        payload_digest=capture.payload_digest if capture else None,
-        extractor_version=EXTRACTOR_VERSION,
-        unit=page.unit,
     )
 
 
@@ -66,30 +69,8 @@ def file_to_document(item: ReportFile) -> Document:
     title = clean_title(item.listed_title)
     issuer = issuer_from_title(title)
     region, level = region_and_level(issuer, item.portal)
-    capture = item.capture
-    return Document(
-        doc_id=doc_id_for(item.canonical_url),
-        url=item.url,
-        canonical_url=item.canonical_url,
-        portal=item.portal,
-        portal_code=item.portal_code,
-        title=title,
-        issuer=issuer,
-        region=region,
-        admin_level=level,
-        report_year=report_year(title, None),
-        publish_date=None,
-        form=None,
-        text="",
-        captured_at=capture.captured_at if capture else None,
-        warc_file=capture.filename if capture else None,
-        warc_offset=capture.offset if capture else None,
-        warc_record_id=capture.record_id if capture else None,
-        payload_digest=capture.payload_digest if capture else None,
-        extractor_version=EXTRACTOR_VERSION,
-        kind="file",
-        unit=item.unit,
-    )
+    return Document(**found_fields(item), title=title, issuer=issuer, region=region, admin_level=level,
+                    report_year=report_year(title, None), publish_date=None, form=None, text="", kind="file")
 
 
 class ExtractionPipeline:
