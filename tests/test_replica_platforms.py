@@ -247,3 +247,22 @@ def test_registries_name_every_host_the_replica_serves():
         home = built.pages[(sorted(built.hosts, key=len)[0], "/")].body.decode("utf-8")
         assert '<a href="#">政府信息公开年报</a>' in home and "政府工作报告" in home
     assert not {h for b in replica.platforms for h in b.hosts} & {h for p in replica.portals for h in p.hosts}
+
+
+def test_gkmlpt_list_exists_only_after_its_script_ran(portal):
+    from playwright.sync_api import sync_playwright
+
+    from crawler.browser import chromium_path
+
+    url = "http://www.conghua.gov.cn/gkmlpt/annualreport#2629"
+    assert "/gkmlpt/content/" not in text(portal, url)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), proxy={"server": portal.proxy_url})
+        try:
+            page = browser.new_page(ignore_https_errors=True)
+            page.goto(url)
+            page.wait_for_selector(".gkml-list a", timeout=15000)
+            hrefs = page.eval_on_selector_all(".gkml-list a", "els => els.map(e => e.href)")
+        finally:
+            browser.close()
+    assert len(hrefs) == 10 and all("/gkmlpt/content/" in h or "/attachment/" in h for h in hrefs)
