@@ -18,6 +18,10 @@ def portal():
 
 
 def fetch(portal, url, data=None, headers=None):
+    """Through the offline portal as a plain-http proxy (it answers https hosts the same)."""
+    from urllib.parse import quote
+
+    url = quote(url.replace("https://", "http://", 1), safe=":/?&=%#+,;@")
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": portal.proxy_url}))
     request = urllib.request.Request(url, data=data, headers=headers or {})
     with opener.open(request, timeout=10) as response:
@@ -247,3 +251,81 @@ def test_registries_name_every_host_the_replica_serves():
         home = built.pages[(sorted(built.hosts, key=len)[0], "/")].body.decode("utf-8")
         assert '<a href="#">政府信息公开年报</a>' in home and "政府工作报告" in home
     assert not {h for b in replica.platforms for h in b.hosts} & {h for p in replica.portals for h in p.hosts}
+
+
+def test_gkmlpt_list_exists_only_after_its_script_ran(portal):
+    from playwright.sync_api import sync_playwright
+
+    from crawler.browser import chromium_path
+
+    url = "http://www.conghua.gov.cn/gkmlpt/annualreport#2629"
+    assert "/gkmlpt/content/" not in text(portal, url)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), proxy={"server": portal.proxy_url})
+        try:
+            page = browser.new_page(ignore_https_errors=True)
+            page.goto(url)
+            page.wait_for_selector(".gkml-list a", timeout=15000)
+            hrefs = page.eval_on_selector_all(".gkml-list a", "els => els.map(e => e.href)")
+        finally:
+            browser.close()
+    assert len(hrefs) == 10 and all("/gkmlpt/content/" in h or "/attachment/" in h for h in hrefs)
+
+
+def reachable_documents(portal, built):
+    """Every in-scope URL a reader reaches from the portal's root by its links, its pagers' counts
+    and the list requests its scripts make: proof that no report of the truth is an orphan."""
+    import json
+    from collections import deque
+    from urllib.parse import urlencode, urljoin, urlsplit
+
+    from crawler.portals import bare_host
+
+    def in_scope(url):
+        return bare_host(urlsplit(url).hostname or "") in built.hosts
+
+    seen, queue = set(), deque([built.portal.root_url])
+    while queue:
+        url = queue.popleft().split("#")[0]
+        if url in seen or not in_scope(url):
+            continue
+        seen.add(url)
+        try:
+            status, kind, body = fetch(portal, url.replace("https://", "http://"))
+        except urllib.error.HTTPError:
+            continue
+        if kind != "text/html":
+            continue
+        page = body.decode("utf-8")
+        found = [urljoin(url, h) for h in re.findall(r'href="([^"#][^"]*)"', page) if not h.startswith("javascript")]
+        if count := re.search(r'createPageHTML\((\d+),|var countPage = (\d+);', page):
+            pages = int(count.group(1) or count.group(2))
+            found += [urljoin(url, f"index_{n}.html") for n in range(1, pages)]
+        if ajax := re.search(r"totalRecord: (\d+).*?ajaxParam: \{([^}]*)\}", page):
+            fields = dict(re.findall(r"(\w+): '?([^,'}]+)'?", ajax.group(2)))
+            for start in range(1, int(ajax.group(1)) + 1, 10):
+                proxy = urljoin(url, "/module/web/jpage/dataproxy.jsp?" + urlencode({"startrecord": start, "endrecord": start + 9, "perpage": 10}))
+                xml = fetch(portal, proxy, data=urlencode(fields).encode())[2].decode("utf-8")
+                found += [urljoin(url, h) for h in re.findall(r'<a href="([^"]+)"', xml)]
+        if sid := re.search(r"SID: '(\d+)'", page):
+            for node in gkmlpt_leaves(json.loads(re.search(r"TREE: (\[.*\]),\n", page).group(1))):
+                for n in range(1, node["post_count"] // 10 + 2):
+                    api = urljoin(url, f"/gkmlpt/api/all/{node['id']}?page={n}&sid={sid.group(1)}")
+                    found += [a["url"] for a in json.loads(text(portal, api))["articles"]]
+        if model := re.search(r"recordCount: '(\d+)'", page):
+            form = urlencode({"channelid": re.search(r"searchId: (\d+)", page).group(1), "page": 2, "prepage": 10,
+                              "classsql": re.search(r'classsql: "" \|\| "([^"]+)"', page).group(1)})
+            answer = json.loads(fetch(portal, urljoin(url, "/fjdzapp/search"), data=form.encode())[2])
+            found += [r["chnldocurl"] for r in answer["data"]]
+        queue.extend(found)
+    return seen
+
+
+@pytest.mark.parametrize("name", ["东丽区", "中卫市", "会昌县", "咸宁市", "从化区", "平潭综合实验区"])
+def test_every_report_is_reachable_from_the_root(portal, name):
+    from crawler.urls import canonical_url
+
+    built = portal.replica.platform(name)
+    reached = {canonical_url(u) for u in reachable_documents(portal, built)}
+    assert set(built.expected_reports()) <= reached, set(built.expected_reports()) - reached
+    assert built.not_reports() <= reached

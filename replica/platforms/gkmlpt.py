@@ -161,7 +161,7 @@ class GkmlptBuilder:
 
 # What the platform's script does with the config, reduced to the list: it reads the catalogue id
 # from the URL's fragment and writes the listing the API returns.
-APP_JS = """(function () {
+APP_JS = """document.addEventListener('DOMContentLoaded', function () {
   var c = window._CONFIG, id = (location.hash || '').replace('#', '') || (c.TREE.length ? c.TREE[c.TREE.length - 1].id : '');
   var page = 1, app = document.getElementById('app');
   function load() {
@@ -175,7 +175,7 @@ APP_JS = """(function () {
     x.send();
   }
   if (app && id) { load(); }
-})();
+});
 """
 
 
