@@ -107,7 +107,8 @@ def names_catalogue(label: str) -> bool:
 
 
 def names_unit(label: str) -> bool:
-    return bool(words()["unit_name"].match(label)) and not names_unit_list(label) and not is_decoy(label)
+    return (bool(words()["unit_name"].match(label)) and not words()["not_unit"].search(label)
+            and not names_unit_list(label) and not is_decoy(label))
 
 
 def year_of_column(label: str) -> int | None:

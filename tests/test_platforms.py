@@ -237,3 +237,18 @@ def test_hanweb_page_without_a_count_asks_one_batch_then_the_rest():
     more = hanweb.read_answer(answer(first.url, xml, list_meta=first.meta))
     assert [r.url.split("?")[1] for r in more.requests] == ["startrecord=9&endrecord=12&perpage=2"]
     assert more.requests[0].formdata == first.formdata
+
+
+def test_fujian_static_pages_before_the_api_ones():
+    body = ('<script>listModel({ quickMode: "动静结合", maxStaticIndex: 2, listArgs: { channelid: 229105, '
+            'classsql: "chnlid=4910", sortfield: "-docorderpri,-docreltime" }, pagebar: { prepage: 15, '
+            "recordCount: '40' } });</script>")
+    reading = fujian.read_page(page("http://sthjt.fujian.gov.cn/zwgk/zfxxgkzl/gknb/index.htm", body))
+    assert [(r.url, r.reader, r.page) for r in reading.requests] == [
+        ("http://sthjt.fujian.gov.cn/zwgk/zfxxgkzl/gknb/index_1.htm", "", 1),
+        ("http://sthjt.fujian.gov.cn/fjdzapp/search", "fujian", 3)]
+
+
+def test_sections_that_are_not_units():
+    assert not any(nav.names_unit(x) for x in ("新闻中心", "政务服务中心", "网站管理办", "信息公开办"))
+    assert all(nav.names_unit(x) for x in ("区委宣传部", "区大数据中心", "区人民法院"))

@@ -59,7 +59,11 @@ def read_page(response):
             "prepage": str(per_page)}
     url = response.urljoin(API_PATH)
     pages = math.ceil(records / per_page)
-    return ListReading(requests=[
+    # 动静结合: the first `maxStaticIndex` pages are static (index.htm, index_1.htm …), the rest the API's
+    name = response.url.split("?", 1)[0].rsplit("/", 1)[-1]
+    ext = name.rsplit(".", 1)[-1] if "." in name else "htm"
+    static_pages = [ListRequest(response.urljoin(f"index_{n}.{ext}"), "", page=n) for n in range(1, min(static, pages))]
+    return ListReading(requests=static_pages + [
         ListRequest(url, NAME, "POST", {**form, "page": str(page)}, page=page) for page in range(static + 1, pages + 1)
     ])
 
