@@ -29,7 +29,6 @@ from .urls import canonical_url, extension
 
 HINTS = {chongqing.NAME: chongqing}  # a registry's `platform` may name URL hints that go faster
 MAX_HOPS = 3  # navigation pages between a (sub-)site's root and its 年报 column
-SCRIPTED_LIST = ("ms-repeat", "ms-for", "ms-attr-href", "v-for", "{{", "$.ajax", "$.get(", "$.post(", "fetch(")
 
 
 class PortalSpider(scrapy.Spider):
@@ -103,7 +102,7 @@ class PortalSpider(scrapy.Spider):
         portal = self.portal_of(response)
         unit, hops, kind = response.meta.get("unit", ""), response.meta.get("hops", 0), response.meta["kind"]
         if self.is_report_column_page(response) or any(  # a root, a unit's link or a section that is the column
-                not r.anchors and r.requests for r in read_list_page(response)):  # or a catalogue whose API lists it
+                not r.anchors and r.requests for r in self.read_list_page(response)):  # or a catalogue whose API lists it
             self.steps[portal.name]["columns"] += 1
             response.meta.update(column=column_base(response.url), page=0)
             yield from self.parse_column(response)
@@ -156,7 +155,7 @@ class PortalSpider(scrapy.Spider):
             return
         portal = self.portal_of(response)
         base, page = response.meta.get("column"), response.meta.get("page", 0)
-        readings = read_list_page(response) if page == 0 else []
+        readings = self.read_list_page(response) if page == 0 else []
         found = 0
         if all(reading.anchors for reading in readings):
             for link in self.links(response, portal, reach=True):
@@ -170,6 +169,11 @@ class PortalSpider(scrapy.Spider):
             yield from self.list_requests(response, portal, reading.requests)
         if page == 0 and not found:
             yield from self.render_list(response, portal)
+
+    def read_list_page(self, response: Response):
+        """The platform modules' readings; `NIANBAO_LIST_READERS` (module names) limits which are asked."""
+        names = self.settings.getlist("NIANBAO_LIST_READERS") if self.settings.get("NIANBAO_LIST_READERS") else None
+        return read_list_page(response, names)
 
     def column_link(self, response: Response, portal: Portal, link: nav.Link, base: str | None):
         under = nav.is_under(link.url, base) if base else False
@@ -237,15 +241,17 @@ class PortalSpider(scrapy.Spider):
         yield from self.list_requests(response, portal, reading.requests)
 
     def render_list(self, response: Response, portal: Portal):
-        """A list that exists only once its script ran, and that no platform module reads: the browser."""
+        """A 年报 column that lists nothing, that no platform module reads, and that runs scripts: its list
+        may exist only once they ran. It is opened once in the browser, and read again."""
         if (response.meta.get("rendered") or "playwright" in response.meta
-                or not self.settings.getbool("NIANBAO_BROWSER", True)
-                or not any(mark in response.text for mark in SCRIPTED_LIST)):
+                or not self.settings.getbool("NIANBAO_BROWSER", True) or "<script" not in response.text.lower()):
             if not response.meta.get("rendered"):
                 self.steps[portal.name]["empty_lists"] += 1
             return
         self.steps[portal.name]["rendered_lists"] += 1
-        yield response.request.replace(dont_filter=True, meta={**response.meta, "render": True, "rendered": True})
+        request = self.follow(response.url, portal, "list", self.parse_column, page=0, render=True, rendered=True,
+                              column=response.meta.get("column"), unit=response.meta.get("unit", ""))
+        yield request.replace(dont_filter=True)
 
     # -- documents ----------------------------------------------------------------------------
 

@@ -129,3 +129,22 @@ def test_a_portal_with_no_way_in_is_reported_with_the_step_that_found_nothing(em
     assert row["reports"] == 0 and row["found_nothing_at"], row
     assert "found nothing: " + row["found_nothing_at"] in proc.stdout
     json.dumps(result.summary)  # the summary stays plain JSON
+
+
+def test_a_list_only_its_script_writes_goes_through_the_browser_when_no_module_reads_it(tmp_path):
+    """从化区's 年报 page with the gkmlpt module left out: the list exists only once its script ran."""
+    from replica.server import OfflinePortal
+
+    with OfflinePortal() as portal:
+        proc = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "portals", "-a", "roots=http://www.conghua.gov.cn/gkmlpt/annualreport",
+             "-s", f"NIANBAO_PROXY={portal.proxy_url}", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+             "-s", f"NIANBAO_STORE={tmp_path}", "-s", "NIANBAO_LIST_READERS=trs,hanweb,fujian"],
+            cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-5000:]
+        built = portal.replica.platform("从化区")
+    result = CrawlResult(Path(tmp_path), proc)
+    (row,) = result.summary["portals"].values()
+    assert row["steps"]["rendered_lists"] == 1
+    found = {d["canonical_url"] for d in result.documents}
+    assert found and found <= set(built.expected_reports())  # the script's first page: reports only

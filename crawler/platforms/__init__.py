@@ -43,10 +43,10 @@ class ListReading:
     anchors: bool = True  # False: the page's own links are chrome, not the list (an API lists it)
 
 
-def read_list_page(response) -> list[ListReading]:
-    """What every platform that recognises this list page adds to its links."""
+def read_list_page(response, names: list[str] | None = None) -> list[ListReading]:
+    """What every platform (of `names`, default all) that recognises this list page adds to its links."""
     readings = []
-    for module in MODULES.values():
+    for module in (MODULES[n] for n in names) if names is not None else MODULES.values():
         reading = module.read_page(response)
         if reading is not None:
             reading.platform = module.NAME
