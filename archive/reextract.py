@@ -69,7 +69,7 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -
         if meta.get("kind") == "file":  # a report published as a file (its list gave its title)
             content_type = next((v.decode("latin-1") for k, v in http_headers if k.lower() == b"content-type"), "")
             yield ReportFile(url=capture.url, canonical_url=canonical_url(capture.url), portal=meta.get("portal", ""),
-                             portal_code=codes.get(meta.get("portal", "")), body=decoded_body(payload, encoding),
+                             portal_code=meta.get("portal-code") or codes.get(meta.get("portal", "")), body=decoded_body(payload, encoding),
                              content_type=content_type, listed_title=meta.get("listed-title", ""),
                              unit=meta.get("unit", ""), capture=capture.ref())
             continue
@@ -79,7 +79,7 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -
             url=capture.url,
             canonical_url=canonical_url(capture.url),
             portal=meta.get("portal", ""),
-            portal_code=codes.get(meta.get("portal", "")),
+            portal_code=meta.get("portal-code") or codes.get(meta.get("portal", "")),
             html=response.text,
             unit=meta.get("unit", ""),
             capture=capture.ref(),
@@ -110,7 +110,7 @@ def rendered_pages(warc_dir: Path, registry_name: str = "chongqing") -> Iterator
             response = HtmlResponse(url=url, body=body, headers=Headers({"Content-Type": headers.get_header("Content-Type")}))
             yield ReportPage(
                 url=url, canonical_url=canonical_url(url), portal=fields.get("portal", ""),
-                portal_code=codes.get(fields.get("portal", "")), html=response.text, unit=fields.get("unit", ""),
+                portal_code=fields.get("portal-code") or codes.get(fields.get("portal", "")), html=response.text, unit=fields.get("unit", ""),
                 capture=WarcRef(path.name, offset, record_id, headers.get_header("WARC-Date"),
                                 headers.get_header("WARC-Payload-Digest") or ""),
             )

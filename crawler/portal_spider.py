@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from scrapy_playwright.page import PageMethod
 
 from . import navigation as nav
 from .failures import describe_failure
@@ -205,6 +206,7 @@ class PortalSpider(scrapy.Spider):
     def list_entry(self, response: Response, portal: Portal, url: str, title: str):
         """An item of a report column: a page (a report or not: the title on the page decides), a file
         named as a report (a report published only as a file), or another file of the column."""
+        url = url.split("#", 1)[0]  # an API's `post_N.html#2629`: the fragment names a catalogue, not a page
         self.admit(portal, url)  # a column may list its items on a disclosure host under the portal's domain
         column_url = response.meta.get("list_page_url") or response.url
         meta = {"listed_title": title, "column_url": column_url, "unit": response.meta.get("unit", "")}
@@ -250,7 +252,9 @@ class PortalSpider(scrapy.Spider):
             return
         self.steps[portal.name]["rendered_lists"] += 1
         request = self.follow(response.url, portal, "list", self.parse_column, page=0, render=True, rendered=True,
-                              column=response.meta.get("column"), unit=response.meta.get("unit", ""))
+                              column=response.meta.get("column"), unit=response.meta.get("unit", ""),
+                              # the list comes from the script's own requests: wait until they are done
+                              playwright_page_methods=[PageMethod("wait_for_load_state", "networkidle")])
         yield request.replace(dont_filter=True)
 
     # -- documents ----------------------------------------------------------------------------

@@ -148,3 +148,14 @@ def test_a_list_only_its_script_writes_goes_through_the_browser_when_no_module_r
     assert row["steps"]["rendered_lists"] == 1
     found = {d["canonical_url"] for d in result.documents}
     assert found and found <= set(built.expected_reports())  # the script's first page: reports only
+
+
+def test_reextraction_of_any_portals_is_byte_identical(crawl, tmp_path):
+    """Units and file reports come back from the WARC files alone (their metadata records)."""
+    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "reextract", str(crawl.root), "--store", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (new,) = (tmp_path / "snapshots").iterdir()
+    original = (crawl.root / "corpus" / "documents.jsonl").read_bytes()
+    assert (new / "corpus" / "documents.jsonl").read_bytes() == original
+    assert b'"kind": "file"' in original and '"unit": "咸宁市科学技术局"'.encode() in original
