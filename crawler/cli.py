@@ -40,6 +40,7 @@ def parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
 def crawl(args) -> int:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.crawler import CrawlerProcess
+    from scrapy.spiderloader import get_spider_loader
     from scrapy.utils.project import get_project_settings
 
     from archive.snapshot import Snapshot, snapshot_id_for
@@ -78,6 +79,12 @@ def crawl(args) -> int:
               f"{len(portal.replica.expected_reports())} reports", file=sys.stderr)
     started = time.monotonic()
     try:
+        loader = get_spider_loader(settings)
+        if args.spider not in loader.list():
+            raise UserError(f"no spider named {args.spider!r}; there are: {', '.join(loader.list())}")
+        spidercls = loader.load(args.spider)
+        if hasattr(spidercls, "check_arguments"):  # bad -a arguments: one line, before anything runs
+            spidercls.check_arguments(**spider_args)
         process = CrawlerProcess(settings)
         process.crawl(args.spider, **spider_args)
         process.start()

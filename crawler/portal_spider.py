@@ -22,6 +22,7 @@ from scrapy.http import Response, TextResponse
 from scrapy_playwright.page import PageMethod
 
 from . import navigation as nav
+from .errors import UserError
 from .failures import describe_failure
 from .items import Attachment, CrawlFailure, ReportFile, ReportPage
 from .platforms import ListRequest, chongqing, read_answer, read_list_page
@@ -47,6 +48,16 @@ class PortalSpider(scrapy.Spider):
     def select_portals(self, **kwargs) -> list[Portal]:
         """The portals of this run; `kwargs` are the spider's `-a` arguments."""
         return load_registry(self.registry_name).select(kwargs.get("districts"))
+
+    @classmethod
+    def check_arguments(cls, **kwargs) -> None:
+        """Raise `UserError` before a crawl starts when its `-a` arguments choose no portal."""
+        try:
+            portals = cls.__new__(cls).select_portals(**kwargs)
+        except ValueError as error:  # a registry's "unknown portal(s): …"
+            raise UserError(str(error)) from None
+        if not portals:
+            raise UserError("no portal to crawl")
 
     async def start(self):
         for portal in self.portals.values():

@@ -252,3 +252,12 @@ def test_fujian_static_pages_before_the_api_ones():
 def test_sections_that_are_not_units():
     assert not any(nav.names_unit(x) for x in ("新闻中心", "政务服务中心", "网站管理办", "信息公开办"))
     assert all(nav.names_unit(x) for x in ("区委宣传部", "区大数据中心", "区人民法院"))
+
+
+def test_a_crawl_without_portals_is_one_line_before_anything_runs():
+    from conftest import run_nianbao
+
+    proc = run_nianbao("crawl", "portals", "--store", "/nonexistent/never-written")
+    assert proc.returncode == 1 and proc.stderr.strip() == "nianbao: say which portals: -a roots=URL[,URL…] or -a registry=FILE.json"
+    proc = run_nianbao("crawl", "portals", "-a", "registry=nowhere", "--store", "/nonexistent/never-written")
+    assert proc.returncode == 1 and proc.stderr.startswith("nianbao: no registry named 'nowhere'")
