@@ -145,6 +145,8 @@ class TrsBuilder:
             self.render_site(site)
         for folder, nav in ((layout.dept_dir, layout.dept_nav), (layout.town_dir, layout.town_nav)):
             members = [(s.owner, f"http://{s.host}{s.prefix}") for f, s in subs if f == folder]
+            if folder == layout.town_dir and not members:  # a city's 县(区) are portals of their own
+                members = list(self.spec.siblings)
             self.render_page(main, f"/{folder}/", nav, f'<div class="unit-list"><ul>{chrome.links(members)}</ul></div>')
         return self.built
 
