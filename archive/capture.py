@@ -241,7 +241,18 @@ class WarcCaptureMiddleware:
             "download-latency": f"{meta.get('download_latency', 0):.6f}",
             "retry-count": meta.get("retry_times", 0),
             "redirect-hop": len(meta.get("redirect_urls", [])),
+            # the portal's division code, so that re-extraction needs no registry
+            **({"portal-code": code} if (code := portal_code(self.crawler.spider, meta.get("portal", ""))) else {}),
+            # the department or township sub-site a report was found under: a document's `unit`
+            **({"unit": meta["unit"]} if meta.get("unit") else {}),
+            # a report published as a file has no title but the one its list gave it
+            **({"listed-title": meta["listed_title"]} if meta.get("kind") == "file" and meta.get("listed_title") else {}),
         }
+
+
+def portal_code(spider, name: str) -> str:
+    portal = getattr(spider, "portals", {}).get(name)
+    return getattr(portal, "code", None) or ""
 
 
 def known_payloads(crawler) -> dict[str, FirstCapture]:

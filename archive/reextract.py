@@ -21,7 +21,7 @@ from scrapy.http import Headers, HtmlResponse
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.charset import honest_encoding
-from crawler.items import CrawlFailure, ReportPage, WarcRef
+from crawler.items import CrawlFailure, ReportFile, ReportPage, WarcRef
 from crawler.portals import load_registry
 from crawler.urls import canonical_url
 
@@ -57,7 +57,7 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -
     reader = RecordReader(store, snapshot_id, warc_dir)
     for capture in scan_snapshot(None, snapshot_id, warc_dir):
         meta = capture.meta
-        if meta.get("kind") != "report" or capture.payload_at is None:
+        if meta.get("kind") not in ("report", "file") or capture.payload_at is None:
             continue
         if capture.payload_at.snapshot != snapshot_id and store is None:
             raise FileNotFoundError(f"{capture.url}: its payload is in snapshot {capture.payload_at.snapshot}; "
@@ -66,14 +66,22 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -
         if not 200 <= status < 300:
             continue
         encoding = next((v.decode("latin-1") for k, v in http_headers if k.lower() == b"content-encoding"), None)
+        if meta.get("kind") == "file":  # a report published as a file (its list gave its title)
+            content_type = next((v.decode("latin-1") for k, v in http_headers if k.lower() == b"content-type"), "")
+            yield ReportFile(url=capture.url, canonical_url=canonical_url(capture.url), portal=meta.get("portal", ""),
+                             portal_code=meta.get("portal-code") or codes.get(meta.get("portal", "")), body=decoded_body(payload, encoding),
+                             content_type=content_type, listed_title=meta.get("listed-title", ""),
+                             unit=meta.get("unit", ""), capture=capture.ref())
+            continue
         headers = Headers([(k, v) for k, v in http_headers if k.lower() != b"content-encoding"])
         response = honest_encoding(HtmlResponse(url=capture.url, body=decoded_body(payload, encoding), headers=headers))
         yield ReportPage(
             url=capture.url,
             canonical_url=canonical_url(capture.url),
             portal=meta.get("portal", ""),
-            portal_code=codes.get(meta.get("portal", "")),
+            portal_code=meta.get("portal-code") or codes.get(meta.get("portal", "")),
             html=response.text,
+            unit=meta.get("unit", ""),
             capture=capture.ref(),
         )
 
@@ -102,7 +110,7 @@ def rendered_pages(warc_dir: Path, registry_name: str = "chongqing") -> Iterator
             response = HtmlResponse(url=url, body=body, headers=Headers({"Content-Type": headers.get_header("Content-Type")}))
             yield ReportPage(
                 url=url, canonical_url=canonical_url(url), portal=fields.get("portal", ""),
-                portal_code=codes.get(fields.get("portal", "")), html=response.text,
+                portal_code=fields.get("portal-code") or codes.get(fields.get("portal", "")), html=response.text, unit=fields.get("unit", ""),
                 capture=WarcRef(path.name, offset, record_id, headers.get_header("WARC-Date"),
                                 headers.get_header("WARC-Payload-Digest") or ""),
             )

@@ -40,6 +40,7 @@ def parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
 def crawl(args) -> int:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.crawler import CrawlerProcess
+    from scrapy.spiderloader import get_spider_loader
     from scrapy.utils.project import get_project_settings
 
     from archive.snapshot import Snapshot, snapshot_id_for
@@ -75,10 +76,20 @@ def crawl(args) -> int:
         if "districts" not in spider_args:
             served = portal.replica.portals + portal.replica.dead
             spider_args["districts"] = ",".join(p.name for p in served)
+        if args.spider == "portals" and not {"roots", "registry"} & set(spider_args):
+            from replica.platforms import REGIONS  # the portals of every other platform the replica serves
+
+            spider_args["registry"] = ",".join(REGIONS)
         print(f"offline portal on {portal.proxy_url}: {len(portal.replica.portals)} portals, "
               f"{len(portal.replica.expected_reports())} reports", file=sys.stderr)
     started = time.monotonic()
     try:
+        loader = get_spider_loader(settings)
+        if args.spider not in loader.list():
+            raise UserError(f"no spider named {args.spider!r}; there are: {', '.join(loader.list())}")
+        spidercls = loader.load(args.spider)
+        if hasattr(spidercls, "check_arguments"):  # bad -a arguments: one line, before anything runs
+            spidercls.check_arguments(**spider_args)
         process = CrawlerProcess(settings)
         failed = []  # a spider that could not start (bad -a arguments): its error, not Twisted's log of it
         process.crawl(args.spider, **spider_args).addErrback(failed.append)
@@ -159,6 +170,8 @@ def serve(args) -> int:
         print(f"  {p.name:<8} {p.root_url}")
     for p in replica.dead:
         print(f"  {p.name:<8} {p.root_url}  (does not answer)")
+    for b in replica.platforms:  # one portal per platform beyond Chongqing (replica/platforms/)
+        print(f"  {b.portal.name:<8} {b.portal.root_url}  ({b.platform}, {len(b.expected_reports())} reports)")
     print(f"crawl it with: scrapy crawl chongqing_districts -s NIANBAO_PROXY={portal.proxy_url} "
           f"-s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=False -a districts={','.join(p.name for p in replica.portals)}")
     try:

@@ -23,8 +23,8 @@ class Portal:
     code: str | None  # GB/T 2260 code; None for development zones
     level: str  # district, county or zone
     root_url: str
-    platform: str
-    confirmed: bool  # domain seen on real report pages
+    platform: str = ""  # a hint only (crawler/platforms): "" when not known
+    confirmed: bool = False  # domain seen on real report pages
     aliases: tuple[str, ...] = ()
     extra_hosts: tuple[str, ...] = ()
     render: tuple[str, ...] = ()  # page kinds (home, column, list, report…) that need a browser

@@ -3,7 +3,9 @@
 The spider already follows only links on a portal's hosts; this is the guarantee behind it, for
 what the spider does not decide: redirects, retries, robots.txt, and the browser's own requests
 (`crawler.browser.confine_to_scope` applies `in_scope` to every request Chromium makes). Hosts
-compare without `www.`, exactly: `hc.gov.cn.example.net` is not `hc.gov.cn`.
+compare without `www.`, exactly: `hc.gov.cn.example.net` is not `hc.gov.cn`. The set is the
+spider's own and grows only when a portal links a disclosure host under its own domain
+(`xxgk.huichang.gov.cn` for `www.huichang.gov.cn`); a sibling `gov.cn` domain never joins.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ def in_scope(url: str, hosts: set[str]) -> bool:
 
 
 def crawl_hosts(spider) -> set[str]:
+    """The spider's live set of hosts (it grows when a portal links a disclosure sub-domain of its
+    own domain), else its portals' hosts."""
+    live = getattr(spider, "hosts_in_scope", None)
+    if live is not None:
+        return live
     return {h for p in getattr(spider, "portals", {}).values() for h in p.hosts}
 
 

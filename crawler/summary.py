@@ -20,6 +20,24 @@ logger = logging.getLogger(__name__)
 COLUMNS = ("columns", "list_pages", "reports", "not_reports", "attachments", "failures")
 
 
+def step_found_nothing(row: dict, steps: dict) -> str:
+    """The first step of the way in that found nothing for a portal ("" when reports were found):
+    what to look at when a portal on an unknown platform gives no report."""
+    if row["reports"]:
+        return ""
+    if not steps.get("home"):
+        return "root page did not answer"
+    if not steps.get("columns"):
+        if steps.get("sections") or steps.get("units"):
+            return "no 年报 column linked from the disclosure pages or sub-sites"
+        return "no disclosure section (政务公开/信息公开) and no 年报 column linked from the root"
+    if not row["list_pages"]:
+        return "年报 column linked, no list page answered"
+    if not steps.get("list_items"):
+        return "年报 column read, no list items in it (a pager or list API no module knows?)"
+    return "list items read, none is a report"
+
+
 class CrawlSummary:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -60,11 +78,15 @@ class CrawlSummary:
 
     def spider_closed(self, spider, reason):
         portals = list(getattr(spider, "portals", {})) or sorted(self.counts)
+        steps = getattr(spider, "steps", {})
         rows = {
             name: {col: self.counts[name][col] for col in COLUMNS}
             | {"failure_reasons": dict(self.failure_reasons[name])}
             for name in portals
         }
+        for name, row in rows.items():
+            row["steps"] = dict(steps.get(name, {}))
+            row["found_nothing_at"] = step_found_nothing(row, row["steps"])
         snapshot = Snapshot.from_crawler(self.crawler)
         summary = {
             "snapshot_id": snapshot.id,
@@ -94,6 +116,8 @@ def format_summary(summary: dict) -> str:
     for name, row in summary["portals"].items():
         reasons = ", ".join(f"{r} ×{n}" for r, n in row["failure_reasons"].items())
         lines.append(pad(name, 22) + "".join(f"{row[c]:>12}" for c in COLUMNS) + ("  " + reasons if reasons else ""))
+        if row.get("found_nothing_at"):
+            lines.append(" " * 4 + "found nothing: " + row["found_nothing_at"])
     lines.append("-" * len(header))
     lines.append(pad("total", 22) + "".join(f"{summary['totals'][c]:>12}" for c in COLUMNS))
     lines.append(f"snapshot {summary['snapshot_id']} ({summary['finish_reason']})")

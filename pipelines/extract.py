@@ -1,6 +1,7 @@
-"""ExtractionPipeline: a `ReportPage` becomes a `Document`, or is dropped as not a report.
+"""ExtractionPipeline: a `ReportPage` or `ReportFile` becomes a `Document`, or is dropped as not a report.
 
-The reading itself is `pipelines.extraction.read_page`, the same code path as `nianbao extract`.
+The reading itself is `pipelines.extraction.read_page`, the same code path as `nianbao extract`;
+a file's is `file_to_document`.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import logging
 
 from scrapy.exceptions import DropItem
 
-from crawler.items import CrawlFailure, Document, ReportPage
+from crawler.items import CrawlFailure, Document, ReportFile, ReportPage
 from pipelines.extraction import EXTRACTOR_VERSION, is_annual_report, read_page
+from pipelines.extraction.metadata import clean_title, issuer_from_title, region_and_level, report_year
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +31,25 @@ class NotAReport(DropItem):
         super().__init__(message, log_level="INFO")
 
 
+def found_fields(item: ReportPage | ReportFile) -> dict:
+    """What a document keeps of how it was found and where its capture is."""
+    capture = item.capture
+    return {
+        "doc_id": doc_id_for(item.canonical_url), "url": item.url, "canonical_url": item.canonical_url,
+        "portal": item.portal, "portal_code": item.portal_code, "unit": item.unit,
+        "captured_at": capture.captured_at if capture else None,
+        "warc_file": capture.filename if capture else None,
+        "warc_offset": capture.offset if capture else None,
+        "warc_record_id": capture.record_id if capture else None,
+        "payload_digest": capture.payload_digest if capture else None,
+        "extractor_version": EXTRACTOR_VERSION,
+    }
+
+
 def to_document(page: ReportPage) -> Document:
     extracted = read_page(page.html, page.url, region_hint=page.portal)
-    capture = page.capture
     return Document(
-        doc_id=doc_id_for(page.canonical_url),
-        url=page.url,
-        canonical_url=page.canonical_url,
-        portal=page.portal,
-        portal_code=page.portal_code,
+        **found_fields(page),
         title=extracted.title,
         issuer=extracted.issuer,
         region=extracted.region,
@@ -48,17 +60,25 @@ def to_document(page: ReportPage) -> Document:
         text=extracted.text,
         tables=extracted.tables,
         attachments=extracted.attachments,
-        captured_at=capture.captured_at if capture else None,
-        warc_file=capture.filename if capture else None,
-        warc_offset=capture.offset if capture else None,
-        warc_record_id=capture.record_id if capture else None,
-        payload_digest=capture.payload_digest if capture else None,
-        extractor_version=EXTRACTOR_VERSION,
     )
+
+
+def file_to_document(item: ReportFile) -> Document:
+    """A report published only as a file: its title is the one the list gave it, its year the
+    title's. Reading the file's text is not done here (yet): the text stays empty."""
+    title = clean_title(item.listed_title)
+    issuer = issuer_from_title(title)
+    region, level = region_and_level(issuer, item.portal)
+    return Document(**found_fields(item), title=title, issuer=issuer, region=region, admin_level=level,
+                    report_year=report_year(title, None), publish_date=None, form=None, text="", kind="file")
 
 
 class ExtractionPipeline:
     def process_item(self, item):
+        if isinstance(item, ReportFile):
+            if not is_annual_report(item.listed_title):
+                raise NotAReport(f"not an annual report: {item.listed_title!r} ({item.url})")
+            return file_to_document(item)
         if not isinstance(item, ReportPage):
             return item
         try:

@@ -27,6 +27,10 @@ def http_date(yyyymmdd: str) -> str:
     return format_datetime(moment, usegmt=True)
 
 
+def iso_date(yyyymmdd: str) -> str:
+    return f"{yyyymmdd[:4]}-{yyyymmdd[4:6]}-{yyyymmdd[6:]}"
+
+
 def html_page(text: str, date: str | None = None) -> Page:
     return Page(text.encode("utf-8"), last_modified=http_date(date) if date else None)
 

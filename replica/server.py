@@ -18,10 +18,11 @@ import zlib
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from crawler.portals import bare_host
 
+from .platforms.model import Request
 from .site import Replica, build_replica
 from .validators import etag as page_etag
 from .validators import not_modified
@@ -32,6 +33,10 @@ NOT_FOUND = (
     "<body><div class=\"error\"><h1>404</h1><p>抱歉,您访问的页面不存在或已被删除!</p>"
     "<p><a href=\"/\">返回首页</a></p></div></body></html>"
 ).encode("utf-8")
+NOT_ALLOWED = (
+    b"<html>\r\n<head><title>405 Not Allowed</title></head>\r\n<body>\r\n"
+    b"<center><h1>405 Not Allowed</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
 
 
 def self_signed_context(hosts: set[str]) -> ssl.SSLContext:
@@ -101,6 +106,31 @@ class PortalHandler(BaseHTTPRequestHandler):
     def do_HEAD(self):
         self.do_GET(head=True)
 
+    def do_POST(self):
+        """Scripts' list requests (Hanweb's dataproxy.jsp, Fujian's search API) are POSTs; a POST
+        to a static page gets nginx's 405, as on the real sites."""
+        url, host, path = self.target()
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.server.log(("POST", url))
+        if bare_host(host) in self.replica.dead_hosts:
+            self.close_connection = True
+            return
+        endpoint = self.replica.endpoints.get((bare_host(host), path))
+        if endpoint:
+            form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+            page = endpoint(Request("POST", self.query_of(url), form))
+            return self.reply(page.status, page.body, page.content_type)
+        if bare_host(host) not in self.replica.hosts:
+            return self.reply(502, b"offline portal: no such host in the replica\n", "text/plain; charset=utf-8")
+        if (bare_host(host), path) in self.replica.pages:
+            return self.reply(405, NOT_ALLOWED, "text/html")
+        return self.reply(404, NOT_FOUND, "text/html; charset=utf-8")
+
+    @staticmethod
+    def query_of(url: str) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
+
     def do_GET(self, head: bool = False):
         url, host, path = self.target()
         self.server.log((self.command, url))
@@ -112,6 +142,10 @@ class PortalHandler(BaseHTTPRequestHandler):
             return hostile(self, self.replica.pages.get((bare_host(host), path)), path)
         if bare_host(host) not in self.replica.hosts:
             return self.reply(502, b"offline portal: no such host in the replica\n", "text/plain; charset=utf-8", head)
+        endpoint = self.replica.endpoints.get((bare_host(host), path))
+        if endpoint:
+            page = endpoint(Request(self.command, self.query_of(url), {}))
+            return self.reply(page.status, page.body, page.content_type, head)
         page = self.replica.pages.get((bare_host(host), path))
         if page is None:
             return self.reply(404, NOT_FOUND, "text/html; charset=utf-8", head)

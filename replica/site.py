@@ -22,6 +22,7 @@ from crawler.urls import PLATFORM_RULES
 
 from . import hostile
 from . import pages as rendering
+from .platforms import build_platforms
 from .reports import load_report, render_body
 
 RULES = PLATFORM_RULES["chongqing"]
@@ -81,7 +82,7 @@ class Doc:
 
     @property
     def publish_date(self) -> str:
-        return f"{self.date[:4]}-{self.date[4:6]}-{self.date[6:]}"
+        return rendering.iso_date(self.date)
 
     @property
     def pub_time(self) -> str:
@@ -162,6 +163,10 @@ class Replica:
     hostile: dict = field(default_factory=dict)
     hostile_patterns: list = field(default_factory=list)
     hostile_cases: dict[str, str] = field(default_factory=dict)  # case name → the URL that serves it
+    # the portals of the other platforms (`replica.platforms`), each with its own truth
+    platforms: list = field(default_factory=list)
+    # (bare host, path) → answer(request): what the platforms' scripts ask for (list APIs, proxies)
+    endpoints: dict = field(default_factory=dict)
 
     def hostile_route(self, host: str, path: str):
         return hostile.route(self, host, path)
@@ -172,7 +177,11 @@ class Replica:
 
     @property
     def hosts(self) -> set[str]:
-        return {h for p in self.portals for h in p.hosts}
+        return {h for p in self.portals for h in p.hosts} | {h for b in self.platforms for h in b.hosts}
+
+    def platform(self, name: str):
+        """A portal of `replica.platforms` by its name (`东丽区`)."""
+        return next(b for b in self.platforms if b.portal.name == name)
 
     @property
     def dead_hosts(self) -> set[str]:
@@ -366,4 +375,8 @@ def build_replica() -> Replica:
                 doc.body_html = render_body(load_report(doc.seed), issuer=doc.issuer, year=doc.year)
             replica.docs.append((portal, doc))
         rendering.render_portal(replica.pages, builder, others)
+    for built in build_platforms():
+        replica.platforms.append(built)
+        replica.pages.update(built.pages)
+        replica.endpoints.update(built.endpoints)
     return replica

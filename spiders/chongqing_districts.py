@@ -1,4 +1,5 @@
-"""The 38 districts and counties of Chongqing (and its three development zones): one platform."""
+"""The 38 districts and counties of Chongqing (and its three development zones): a registry over
+the general spider. Its platform's URL rules are hints (crawler/platforms/chongqing.py)."""
 
 from crawler.portal_spider import PortalSpider
 

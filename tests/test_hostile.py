@@ -93,7 +93,9 @@ def test_pages_a_careful_crawler_can_read_become_documents(hostile, replica):
     expected = {url: want for url, want in replica.expected_reports().items() if want["portal"] == PORTAL}
     documents = {d["canonical_url"]: d for d in hostile.documents}
     # and the page that only names its PDF (its text is that line, its attachment the report)
-    assert set(documents) == set(expected) | {canonical_url(hostile.cases["attachment-only"])}
+    # and the report published only as a Word file (a document of kind `file`, see test_offline_crawl)
+    files = {canonical_url(hostile.cases["word-only"])}
+    assert set(documents) == set(expected) | {canonical_url(hostile.cases["attachment-only"])} | files
     for case in DOCUMENTS:
         doc = documents[canonical_url(hostile.cases[case])]
         assert doc["title"] == expected[doc["canonical_url"]]["title"], case
