@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from .errors import UserError
+from .registry_cli import coverage, list_registry
 from .snapshot_cli import export, list_snapshots, reextract, upload, validate, verify
 
 # Same as the live defaults in crawler/settings.py, but for a server on this machine that
@@ -42,6 +43,8 @@ def crawl(args) -> int:
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
+    from archive.coverage import format_coverage, read_csv_summary
+    from archive.crawl_log import CRAWL_LOG
     from archive.snapshot import Snapshot, snapshot_id_for
     from crawler.summary import format_summary
 
@@ -57,6 +60,10 @@ def crawl(args) -> int:
     # with a job directory, a crawl started again after a crash goes on in the same snapshot
     snapshot_id = snapshot_id_for(settings)
     settings.set("NIANBAO_SNAPSHOT_ID", snapshot_id, priority="cmdline")
+    # the screen shows progress, problems and the summary; Scrapy's log goes into the snapshot
+    snapshot = Snapshot.create(settings.get("NIANBAO_STORE"), snapshot_id, settings.get("NIANBAO_SPOOL"))
+    settings.set("LOG_FILE", str(snapshot.crawl_dir / CRAWL_LOG), priority="cmdline")
+    settings.set("NIANBAO_PROGRESS", True, priority="default")
 
     portal = None
     if args.offline:
@@ -75,18 +82,22 @@ def crawl(args) -> int:
     started = time.monotonic()
     try:
         process = CrawlerProcess(settings)
+        screen_errors()
         process.crawl(args.spider, **spider_args)
         process.start()
     finally:
         if portal:
             portal.stop()
-    snapshot = Snapshot.create(settings.get("NIANBAO_STORE"), snapshot_id, settings.get("NIANBAO_SPOOL"))
     summary_file = snapshot.crawl_dir / "summary.json"
     if not summary_file.exists():
-        print(f"nianbao: the crawl ended without a summary (see the log above); snapshot {snapshot.root}", file=sys.stderr)
+        print(f"nianbao: the crawl ended without a summary (see {snapshot.crawl_dir / CRAWL_LOG}); "
+              f"snapshot {snapshot.root}", file=sys.stderr)
         return 1
     summary = json.loads(summary_file.read_text("utf-8"))
     print(format_summary(summary))
+    if coverage := read_csv_summary(snapshot.root):
+        print(format_coverage(coverage) + f"  (see {snapshot.root / 'coverage' / 'index.html'})")
+    print(f"the crawl's log: {snapshot.crawl_dir / CRAWL_LOG}")
     print(f"took {time.monotonic() - started:.1f} s")
     print_recrawl_figures(snapshot)
     if snapshot.upload_status.exists():
@@ -108,6 +119,21 @@ def crawl(args) -> int:
         print("nianbao: no portal answered (is there a network?)", file=sys.stderr)
         return 2
     return 0
+
+
+def screen_errors() -> None:
+    """Errors still reach the screen while Scrapy logs into the snapshot (credentials redacted)."""
+    import logging
+
+    from .logfilter import CredentialFilter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.ERROR)
+    handler.addFilter(CredentialFilter())
+    # a request that ran out of retries is a failure of the crawl, listed in the summary already
+    handler.addFilter(lambda record: not record.name.startswith("scrapy.downloadermiddlewares.retry"))
+    handler.setFormatter(logging.Formatter("nianbao: %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
 
 
 def print_recrawl_figures(snapshot) -> None:
@@ -190,6 +216,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-a", action="append", metavar="NAME=VALUE", help="spider argument, e.g. districts=合川区,大渡口区")
     p.add_argument("-s", action="append", metavar="NAME=VALUE", help="Scrapy setting")
     p.set_defaults(run=crawl)
+
+    p = sub.add_parser("registry", help="the national registry of portals: code, name path, level, roots, validity")
+    p.add_argument("--province", help="e.g. 重庆市 or 重庆 (several: comma-separated)")
+    p.add_argument("--level", help="province, prefecture, county or zone (several: comma-separated)")
+    p.add_argument("--year", help="units that report for this year (or 2019-2024)")
+    p.add_argument("--json", action="store_true", help="one JSON object a line")
+    p.set_defaults(run=list_registry)
+
+    p = sub.add_parser("coverage", help="write a snapshot's coverage: coverage/coverage.csv, index.html, heatmap.png")
+    p.add_argument("snapshot", help="a local snapshot folder")
+    p.add_argument("--registry", action="store_true",
+                   help="rows for every unit of the national registry in the report years, crawled or not")
+    p.set_defaults(run=coverage)
 
     p = sub.add_parser("portal", help="the offline portal")
     psub = p.add_subparsers(dest="action", required=True)

@@ -43,12 +43,18 @@ def link_text(anchor) -> str:
 class PortalSpider(scrapy.Spider):
     registry_name: str = ""
 
-    def __init__(self, districts: str | None = None, *args, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        registry = load_registry(self.registry_name)
-        self.rules = PLATFORM_RULES[registry.platform]
-        self.portals: dict[str, Portal] = {p.name: p for p in registry.select(districts)}
+        portals = self.select_portals(**kwargs)
+        # until the spider reads every platform, a selection crawls with its first known platform's rules
+        platform = next((p.platform for p in portals if p.platform in PLATFORM_RULES), "chongqing")
+        self.rules = PLATFORM_RULES[platform]
+        self.portals: dict[str, Portal] = {p.name: p for p in portals}
         self.allowed_domains = sorted({h for p in self.portals.values() for h in p.hosts})
+
+    def select_portals(self, districts: str | None = None, **kwargs) -> list[Portal]:
+        """The portals this run crawls (`-a` arguments as keywords); subclasses choose otherwise."""
+        return load_registry(self.registry_name).select(districts)
 
     async def start(self):
         for portal in self.portals.values():
