@@ -122,16 +122,23 @@ def crawl(args) -> int:
 
 
 def screen_errors() -> None:
-    """Errors still reach the screen while Scrapy logs into the snapshot (credentials redacted)."""
+    """What needs a person still reaches the screen while Scrapy logs into the snapshot
+    (credentials redacted there too)."""
     import logging
 
     from .logfilter import CredentialFilter
 
+    def needs_a_person(record: logging.LogRecord) -> bool:
+        # a request that ran out of retries is a failure of the crawl, listed in the summary already;
+        # the archive's warnings (a resumed snapshot, one left unsealed) matter to whoever runs it
+        if record.name.startswith("scrapy.downloadermiddlewares.retry"):
+            return False
+        return record.levelno >= logging.ERROR or record.name.startswith("archive.")
+
     handler = logging.StreamHandler(sys.stderr)
-    handler.setLevel(logging.ERROR)
+    handler.setLevel(logging.WARNING)
     handler.addFilter(CredentialFilter())
-    # a request that ran out of retries is a failure of the crawl, listed in the summary already
-    handler.addFilter(lambda record: not record.name.startswith("scrapy.downloadermiddlewares.retry"))
+    handler.addFilter(needs_a_person)
     handler.setFormatter(logging.Formatter("nianbao: %(name)s: %(message)s"))
     logging.getLogger().addHandler(handler)
 
@@ -227,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("coverage", help="write a snapshot's coverage: coverage/coverage.csv, index.html, heatmap.png")
     p.add_argument("snapshot", help="a local snapshot folder")
     p.add_argument("--registry", action="store_true",
-                   help="rows for every unit of the national registry in the report years, crawled or not")
+                   help="rows for every unit of the national registry in the crawled provinces and report "
+                        "years, crawled or not")
     p.set_defaults(run=coverage)
 
     p = sub.add_parser("portal", help="the offline portal")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .errors import UserError
 from .registry import load_national_registry
+from .summary import pad
 
 
 def list_registry(args) -> int:
@@ -22,7 +23,7 @@ def list_registry(args) -> int:
         else:
             valid = f"{u.valid_from or ''}–{u.valid_to or ''}" if u.valid_from or u.valid_to else ""
             mark = "✓" if u.confirmed else " "
-            print(f"{u.code or '-':<7} {u.level:<10} {'/'.join(u.path):<28} {mark} {' '.join(u.roots) or '(no root)'}"
+            print(f"{u.code or '-':<7} {u.level:<10} {pad('/'.join(u.path), 40)} {mark} {' '.join(u.roots) or '(no root)'}"
                   + (f"  [{valid}]" if valid else ""))
     if not args.json:
         print(f"{len(units)} units ({sum(bool(u.roots) for u in units)} with a root, "
@@ -30,13 +31,13 @@ def list_registry(args) -> int:
     return 0
 
 
-def registry_entries(years: tuple[int, ...]) -> list[dict]:
-    """Every registry unit that reports in one of the years, as coverage units."""
+def registry_entries(years: tuple[int, ...], provinces: list[str]) -> list[dict]:
+    """Every registry unit of the provinces (all if none) that reports in one of the years."""
     registry = load_national_registry()
     names = {p.code or f"{p.parent}/{p.name}": p.name for p in registry.portals(list(registry.units))}
     return [{"name": names.get(u.key, u.name), "unit_name": u.name, "code": u.code, "level": u.level,
              "parent": u.parent, "province": u.path[0], "valid_from": u.valid_from, "valid_to": u.valid_to}
-            for u in registry.select(years=years)]
+            for u in registry.select(provinces=provinces, years=years)]
 
 
 def coverage(args) -> int:
@@ -57,7 +58,8 @@ def coverage(args) -> int:
     entries = list(selection["portals"])
     if args.registry:
         crawled = {e["code"] or e["name"] for e in entries}
-        entries += [e for e in registry_entries(years) if (e["code"] or e["name"]) not in crawled]
+        provinces = sorted({e["province"] for e in entries if e.get("province")})
+        entries += [e for e in registry_entries(years, provinces) if (e["code"] or e["name"]) not in crawled]
     summary = write_coverage(root, portal_units(entries), years, f"Coverage of snapshot {root.name}"
                              + (" against the national registry" if args.registry else ""))
     problem = write_heatmap_png(root / COVERAGE_DIR / "index.html", root / COVERAGE_DIR / "heatmap.png")
