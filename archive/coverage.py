@@ -42,9 +42,13 @@ class CoverageUnit:
     valid_to: str | None = None
 
     def reports_for(self, year: int) -> bool:
-        end = f"{year}-12-31"
-        return (self.valid_from is None or self.valid_from[:10] <= end) and (
-            self.valid_to is None or self.valid_to[:10] > end)
+        return reports_for(year, self.valid_from, self.valid_to)
+
+
+def reports_for(year: int, valid_from: str | None, valid_to: str | None) -> bool:
+    """Whether a unit valid from/to these ISO dates (or years) existed on 31 December of the year."""
+    end = f"{year}-12-31"
+    return (valid_from is None or valid_from[:10] <= end) and (valid_to is None or valid_to[:10] > end)
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -83,8 +84,19 @@ def crawl(args) -> int:
     try:
         process = CrawlerProcess(settings)
         screen_errors()
-        process.crawl(args.spider, **spider_args)
-        process.start()
+        refused = []
+        # a spider refuses bad arguments (an unknown province) with ValueError: one line, no traceback
+        try:
+            process.crawl(args.spider, **spider_args).addErrback(
+                lambda failure: refused.append(failure.trap(ValueError) and failure.value))
+        except KeyError:
+            refused.append(f"unknown spider {args.spider!r}. Known: {', '.join(process.spider_loader.list())}")
+        else:
+            process.start()
+        if refused:
+            if not any(snapshot.warc_dir.iterdir()):  # nothing was crawled: leave no empty snapshot behind
+                shutil.rmtree(snapshot.root)
+            raise UserError(str(refused[0]))
     finally:
         if portal:
             portal.stop()

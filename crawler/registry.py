@@ -18,6 +18,8 @@ from functools import cache
 from importlib import resources
 from urllib.parse import urlsplit
 
+from archive.coverage import reports_for
+
 from .portals import Portal
 
 LEVELS = ("province", "prefecture", "county", "zone")
@@ -49,9 +51,7 @@ class Unit:
         return self.code or f"{self.parent}/{self.name}"
 
     def reports_for(self, year: int) -> bool:
-        end = f"{year}-12-31"
-        return (self.valid_from is None or self.valid_from[:10] <= end) and (
-            self.valid_to is None or self.valid_to[:10] > end)
+        return reports_for(year, self.valid_from, self.valid_to)
 
     def answers_to(self, label: str) -> bool:
         names = {self.name, *self.aliases, self.code or "", "".join(self.path[-2:])}

@@ -9,6 +9,8 @@ selections, so each seed's portals have a spider of their own.
 
 from __future__ import annotations
 
+from scrapy import signals
+
 from crawler.portal_spider import PortalSpider
 from crawler.portals import Portal
 from crawler.registry import load_national_registry, parse_years
@@ -27,9 +29,12 @@ class ChinaSpider(PortalSpider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        if spider.years:  # the coverage report reads the wanted years from the crawl's stats
-            crawler.stats.set_value("nianbao/years", f"{spider.years[0]}-{spider.years[-1]}")
+        crawler.signals.connect(spider.record_years, signal=signals.spider_opened)
         return spider
+
+    def record_years(self, spider):
+        if self.years:  # the coverage report reads the wanted years from the crawl's stats
+            self.crawler.stats.set_value("nianbao/years", f"{self.years[0]}-{self.years[-1]}")
 
 
 class TianjinDistrictsSpider(ChinaSpider):

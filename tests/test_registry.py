@@ -184,3 +184,17 @@ def test_nianbao_registry_refuses_bad_input_in_one_line(args, message):
     proc = run_nianbao(*args)
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.startswith(message) and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (("china", "-a", "provinces=火星省"), "nianbao: unknown province(s): 火星省"),
+    (("ningxia", "-a", "levels=town"), "nianbao: unknown level(s): town"),
+    (("china", "-a", "codes=999999"), "nianbao: unknown unit(s): 999999"),
+    (("china", "-a", "years=2024-2019"), "nianbao: years '2024-2019' run backwards"),
+    (("nosuchspider",), "nianbao: unknown spider 'nosuchspider'. Known: china,"),
+])
+def test_nianbao_crawl_refuses_a_bad_selection_in_one_line(args, message, tmp_path):
+    proc = run_nianbao("crawl", *args, "--store", str(tmp_path))
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.startswith(message) and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert not list((tmp_path / "snapshots").glob("*"))  # no empty snapshot left behind
