@@ -26,7 +26,7 @@ def portal_entries(portals) -> list[dict]:
     units = load_national_registry().by_key()
     out = []
     for p in portals:
-        unit = units.get(p.code) if p.code else None
+        unit = units.get(p.code or f"{p.parent}/{p.name}")
         out.append({"name": p.name, "unit_name": unit.name if unit else p.name, "code": p.code,
                     "level": p.level, "parent": p.parent or (unit.parent if unit else None),
                     "province": unit.path[0] if unit else "", "root_url": p.root_url,

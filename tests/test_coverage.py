@@ -60,6 +60,10 @@ def test_coverage_counts_equal_the_offline_portals_truth(offline_crawl, replica)
     for dead in replica.dead:  # a portal that never answered: every year failed, with the reason
         dead_rows = [r for r in rows if r["code"] == code_of[dead.name]]
         assert dead_rows and all(r["status"] == "failed" and r["reason"] for r in dead_rows)
+    page = (offline_crawl.root / "coverage" / "index.html").read_text("utf-8")
+    total = sum(1 for r in rows)
+    assert f"<tr><td class='u'>重庆市</td>" in page and "<td class='u'></td>" not in page  # zones too
+    assert f"<td>{total}</td></tr>" in page  # the province's total is every row
     for r in rows:
         assert r["status"] in ("page", "file", "failed", "missing")
         assert bool(r["doc_id"]) == (r["status"] in ("page", "file"))

@@ -48,7 +48,7 @@ def test_a_regional_spider_without_network_on_a_terminal(tmp_path):
     started = time.monotonic()
     code, screen = run_on_a_terminal(
         "crawl", "ningxia", "--store", str(tmp_path), "-a", "codes=中卫市,沙坡头区", "-a", "years=2019-2024",
-        "-s", f"NIANBAO_PROXY=http://127.0.0.1:{closed_port()}", "-s", "DOWNLOAD_DELAY=0")
+        "-s", f"NIANBAO_PROXY=http://127.0.0.1:{closed_port()}", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=0")
     assert code == 2, screen[-3000:]
     assert time.monotonic() - started < 90
     assert "\r\x1b[Kportals " in screen and "portals 2/2" in screen  # one line, rewritten in place
