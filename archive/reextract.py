@@ -11,6 +11,7 @@ byte-identical to the original's.
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 import zlib
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from crawler.items import CrawlFailure, ReportFile, ReportPage, WarcRef
 from crawler.portals import load_registry
 from crawler.urls import canonical_url
 
+from .coverage import PORTALS_FILE
 from .manifest import seal
 from .records import RecordReader, archived_payload, metadata_fields, scan_snapshot
 from .store import LocalStore
@@ -44,13 +46,20 @@ def decoded_body(payload: bytes, encoding: str | None) -> bytes:
     return payload
 
 
+def portal_codes(snapshot_root: Path, registry_name: str) -> dict[str, str | None]:
+    """Portal name → code as the crawl had them (`crawl/portals.json`), else from the registry."""
+    record = snapshot_root / PORTALS_FILE
+    if record.exists():
+        return {p["name"]: p["code"] for p in json.loads(record.read_text("utf-8"))["portals"]}
+    return {p.name: p.code for p in load_registry(registry_name).portals}
+
+
 def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -> Iterator[ReportPage]:
     """The report pages of a snapshot's WARC files, in file order.
 
     A revisit's payload is read where it is: in this snapshot, or (an incremental crawl's) in an
     earlier snapshot of `store` — by default the store the folder `warc_dir` stands in."""
-    registry = load_registry(registry_name)
-    codes = {p.name: p.code for p in registry.portals}
+    codes = portal_codes(warc_dir.parent, registry_name)
     snapshot_id = warc_dir.parent.name
     if store is None and warc_dir.parent.parent.name == "snapshots":
         store = LocalStore(warc_dir.parent.parent.parent)
@@ -89,7 +98,7 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -
 def rendered_pages(warc_dir: Path, registry_name: str = "chongqing") -> Iterator[ReportPage]:
     """The report pages a browser rendered: their `conversion` records (the network responses of
     such a page are `browser-document`/`browser-resource` exchanges, not reports)."""
-    codes = {p.name: p.code for p in load_registry(registry_name).portals}
+    codes = portal_codes(warc_dir.parent, registry_name)
     for path in sorted(warc_dir.glob("*.warc.gz")):
         with open(path, "rb") as stream:
             conversions, meta = {}, {}
@@ -127,6 +136,8 @@ def reextract(source: Path, store: str | None = None, spool: str | None = None, 
     snapshot = Snapshot.create(store, spool=spool)
     for warc in sorted((source / "warc").glob("*.warc.gz")):
         shutil.copyfile(warc, snapshot.warc_dir / warc.name)
+    if (source / PORTALS_FILE).exists():  # the portals as the crawl named and coded them
+        shutil.copyfile(source / PORTALS_FILE, snapshot.root / PORTALS_FILE)
     extraction, writer = ExtractionPipeline(), CorpusWriterPipeline(snapshot)
     writer.open_spider()
     counts = {"report_pages": 0, "documents": 0, "not_reports": 0, "failures": 0}

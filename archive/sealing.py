@@ -18,6 +18,7 @@ from scrapy import signals
 
 from .manifest import seal
 from .wacz import REFERRED, package_snapshot
+from .crawl_log import CRAWL_LOG, detach_crawl_log
 from .crawl_record import write_crawl_record
 from .delta import write_delta
 from .publish import publish
@@ -61,6 +62,8 @@ class SnapshotSeal:
         referred = snapshot.root / REFERRED
         if referred.exists():  # its revisits need records of these snapshots (copied into the WACZ)
             scope["depends_on"] = sorted({r["snapshot"] for r in json.loads(referred.read_text("utf-8"))})
+        logger.info("sealing snapshot %s", snapshot.id)
+        detach_crawl_log(snapshot.crawl_dir / CRAWL_LOG)  # the log the seal hashes must not grow after it
         manifest = seal(snapshot.root, snapshot_id=snapshot.id, scope=scope, counts=summary.get("totals", {}))
         logger.info("sealed snapshot %s: %d files", snapshot.id, len(manifest["resources"]))
         if store.remote:

@@ -39,7 +39,8 @@ def without(components: dict, names) -> dict:
 
 
 def variants() -> dict[str, dict]:
-    no_seal = without(project.EXTENSIONS, {"archive.sealing.SnapshotSeal"})
+    # the coverage report (with its Chromium screenshot) is the archive's work, like the seal
+    no_seal = without(project.EXTENSIONS, {"archive.sealing.SnapshotSeal", "crawler.coverage_report.CoverageReport"})
     return {
         "scrapy": {"DOWNLOADER_MIDDLEWARES": without(project.DOWNLOADER_MIDDLEWARES, CAPTURE),
                    "SPIDER_MIDDLEWARES": without(project.SPIDER_MIDDLEWARES, set(project.SPIDER_MIDDLEWARES)),

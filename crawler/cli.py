@@ -6,11 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 import traceback
 
 from .errors import EXIT_BUG, UserError, read_input
+from .registry_cli import coverage, list_registry
 from .snapshot_cli import export, list_snapshots, reextract, upload, validate, verify
 
 # Same as the live defaults in crawler/settings.py, but for a server on this machine that
@@ -40,15 +42,15 @@ def parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
 def crawl(args) -> int:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.crawler import CrawlerProcess
-    from scrapy.spiderloader import get_spider_loader
     from scrapy.utils.project import get_project_settings
 
+    from archive.coverage import format_coverage, read_csv_summary
+    from archive.crawl_log import CRAWL_LOG
     from archive.snapshot import Snapshot, snapshot_id_for
     from archive.store import open_store
     from crawler.summary import format_summary
 
     settings = get_project_settings()
-    check_spider(settings, args.spider)
     spider_args = parse_pairs(args.a, "-a")
     if args.offline:  # first, so that -s still overrides them
         settings.setdict(OFFLINE_SETTINGS, priority="cmdline")
@@ -60,52 +62,41 @@ def crawl(args) -> int:
     store = open_store(settings.get("NIANBAO_STORE"))  # a store URI of no kind we know fails here, not mid-crawl
     if store.remote:
         store.check_credentials()
+    check_spider(settings, args.spider)
     # with a job directory, a crawl started again after a crash goes on in the same snapshot
     snapshot_id = snapshot_id_for(settings)
     settings.set("NIANBAO_SNAPSHOT_ID", snapshot_id, priority="cmdline")
 
-    portal = None
-    if args.offline:
-        from replica.editions import edition
-        from replica.server import OfflinePortal
-        from replica.site import build_replica
-
-        # edition 2 is the offline portal a year on (changed, withdrawn and new reports), for recrawls
-        portal = OfflinePortal(replica=edition(build_replica(), settings.getint("NIANBAO_REPLICA_EDITION", 1))).start()
-        settings.set("NIANBAO_PROXY", portal.proxy_url, priority="cmdline")
-        if "districts" not in spider_args:
-            served = portal.replica.portals + portal.replica.dead
-            spider_args["districts"] = ",".join(p.name for p in served)
-        if args.spider == "portals" and not {"roots", "registry"} & set(spider_args):
-            from replica.platforms import REGIONS  # the portals of every other platform the replica serves
-
-            spider_args["registry"] = ",".join(REGIONS)
-        print(f"offline portal on {portal.proxy_url}: {len(portal.replica.portals)} portals, "
-              f"{len(portal.replica.expected_reports())} reports", file=sys.stderr)
+    portal = start_offline_portal(settings, args.spider, spider_args) if args.offline else None
     started = time.monotonic()
     try:
-        loader = get_spider_loader(settings)
-        if args.spider not in loader.list():
-            raise UserError(f"no spider named {args.spider!r}; there are: {', '.join(loader.list())}")
-        spidercls = loader.load(args.spider)
-        if hasattr(spidercls, "check_arguments"):  # bad -a arguments: one line, before anything runs
-            spidercls.check_arguments(**spider_args)
+        check_arguments(settings, args.spider, spider_args)
+        # the screen shows progress, problems and the summary; Scrapy's log goes into the snapshot
+        snapshot = Snapshot.create(settings.get("NIANBAO_STORE"), snapshot_id, settings.get("NIANBAO_SPOOL"))
+        settings.set("LOG_FILE", str(snapshot.crawl_dir / CRAWL_LOG), priority="cmdline")
+        settings.set("NIANBAO_PROGRESS", True, priority="default")
         process = CrawlerProcess(settings)
-        failed = []  # a spider that could not start (bad -a arguments): its error, not Twisted's log of it
+        screen_errors()
+        failed = []  # a spider that could not start: its error, not Twisted's log of it
         process.crawl(args.spider, **spider_args).addErrback(failed.append)
         process.start()
     finally:
         if portal:
             portal.stop()
     if failed:
+        if not any(snapshot.warc_dir.iterdir()):  # nothing was crawled: leave no empty snapshot behind
+            shutil.rmtree(snapshot.root)
         failed[0].raiseException()
-    snapshot = Snapshot.create(settings.get("NIANBAO_STORE"), snapshot_id, settings.get("NIANBAO_SPOOL"))
     summary_file = snapshot.crawl_dir / "summary.json"
     if not summary_file.exists():
-        print(f"nianbao: the crawl ended without a summary (see the log above); snapshot {snapshot.root}", file=sys.stderr)
+        print(f"nianbao: the crawl ended without a summary (see {snapshot.crawl_dir / CRAWL_LOG}); "
+              f"snapshot {snapshot.root}", file=sys.stderr)
         return 1
     summary = json.loads(summary_file.read_text("utf-8"))
     print(format_summary(summary))
+    if coverage := read_csv_summary(snapshot.root):
+        print(format_coverage(coverage) + f"  (see {snapshot.root / 'coverage' / 'index.html'})")
+    print(f"the crawl's log: {snapshot.crawl_dir / CRAWL_LOG}")
     print(f"took {time.monotonic() - started:.1f} s")
     print_recrawl_figures(snapshot)
     if snapshot.upload_status.exists():
@@ -129,12 +120,65 @@ def crawl(args) -> int:
     return 0
 
 
-def check_spider(settings, name: str) -> None:
-    from scrapy.spiderloader import SpiderLoader
+def start_offline_portal(settings, spider: str, spider_args: dict):
+    """The bundled offline portal, and the crawl pointed at it: by default every portal it serves."""
+    from replica.editions import edition
+    from replica.server import OfflinePortal
+    from replica.site import build_replica
 
-    known = SpiderLoader.from_settings(settings.frozencopy()).list()
+    # edition 2 is the offline portal a year on (changed, withdrawn and new reports), for recrawls
+    portal = OfflinePortal(replica=edition(build_replica(), settings.getint("NIANBAO_REPLICA_EDITION", 1))).start()
+    settings.set("NIANBAO_PROXY", portal.proxy_url, priority="cmdline")
+    if spider == "portals":
+        if not {"roots", "registry"} & set(spider_args):
+            from replica.platforms import REGIONS  # the portals of every other platform the replica serves
+
+            spider_args["registry"] = ",".join(REGIONS)
+    elif "districts" not in spider_args:
+        served = portal.replica.portals + portal.replica.dead
+        spider_args["districts"] = ",".join(p.name for p in served)
+    print(f"offline portal on {portal.proxy_url}: {len(portal.replica.portals)} portals, "
+          f"{len(portal.replica.expected_reports())} reports", file=sys.stderr)
+    return portal
+
+
+def check_spider(settings, name: str) -> None:
+    from scrapy.spiderloader import get_spider_loader
+
+    known = get_spider_loader(settings).list()
     if name not in known:
         raise UserError(f"no spider {name!r}; the spiders are: {', '.join(sorted(known))}")
+
+
+def check_arguments(settings, name: str, spider_args: dict) -> None:
+    """Bad -a arguments (an unknown portal or province): one line, before anything runs."""
+    from scrapy.spiderloader import get_spider_loader
+
+    spidercls = get_spider_loader(settings).load(name)
+    if hasattr(spidercls, "check_arguments"):
+        spidercls.check_arguments(**spider_args)
+
+
+def screen_errors() -> None:
+    """What needs a person still reaches the screen while Scrapy logs into the snapshot
+    (credentials redacted there too)."""
+    import logging
+
+    from .logfilter import CredentialFilter
+
+    def needs_a_person(record: logging.LogRecord) -> bool:
+        # a request that ran out of retries is a failure of the crawl, listed in the summary already;
+        # the archive's warnings (a resumed snapshot, one left unsealed) matter to whoever runs it
+        if record.name.startswith("scrapy.downloadermiddlewares.retry"):
+            return False
+        return record.levelno >= logging.ERROR or record.name.startswith("archive.")
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.addFilter(CredentialFilter())
+    handler.addFilter(needs_a_person)
+    handler.setFormatter(logging.Formatter("nianbao: %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
 
 
 def print_recrawl_figures(snapshot) -> None:
@@ -244,6 +288,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-a", action="append", metavar="NAME=VALUE", help="spider argument, e.g. districts=合川区,大渡口区")
     p.add_argument("-s", action="append", metavar="NAME=VALUE", help="Scrapy setting")
     p.set_defaults(run=crawl)
+
+    p = sub.add_parser("registry", help="the national registry of portals: code, name path, level, roots, validity")
+    p.add_argument("--province", help="e.g. 重庆市 or 重庆 (several: comma-separated)")
+    p.add_argument("--level", help="province, prefecture, county or zone (several: comma-separated)")
+    p.add_argument("--year", help="units that report for this year (or 2019-2024)")
+    p.add_argument("--json", action="store_true", help="one JSON object a line")
+    p.set_defaults(run=list_registry)
+
+    p = sub.add_parser("coverage", help="write a snapshot's coverage: coverage/coverage.csv, index.html, heatmap.png")
+    p.add_argument("snapshot", help="a local snapshot folder")
+    p.add_argument("--registry", action="store_true",
+                   help="rows for every unit of the national registry in the crawled provinces and report "
+                        "years, crawled or not")
+    p.set_defaults(run=coverage)
 
     p = sub.add_parser("portal", help="the offline portal")
     psub = p.add_subparsers(dest="action", required=True)

@@ -28,6 +28,9 @@ class Portal:
     aliases: tuple[str, ...] = ()
     extra_hosts: tuple[str, ...] = ()
     render: tuple[str, ...] = ()  # page kinds (home, column, list, report…) that need a browser
+    parent: str | None = None  # the parent unit's GB/T 2260 code (national registry)
+    valid_from: str | None = None  # when the unit came into being, if since 2008 (ISO date or year)
+    valid_to: str | None = None  # when it was abolished, if it was
 
     @property
     def hosts(self) -> frozenset[str]:

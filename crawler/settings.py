@@ -103,6 +103,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.summary.CrawlSummary": 500,
+    "crawler.coverage_report.CoverageReport": 600,
+    "crawler.progress.CrawlProgress": 700,
     "crawler.logfilter.QuietNetworkErrors": 100,
     "archive.sealing.SnapshotSeal": 900,
 }

@@ -40,6 +40,12 @@ class CrawlResult:
         return [json.loads(line) for line in path.read_text("utf-8").splitlines()] if path.exists() else []
 
     @property
+    def crawl_log(self) -> str:
+        """Scrapy's log, which `nianbao crawl` keeps in the snapshot rather than on the screen."""
+        path = self.root / "crawl" / "crawl.log"
+        return path.read_text("utf-8") if path.exists() else ""
+
+    @property
     def documents(self):
         return self.jsonl("corpus/documents.jsonl")
 

@@ -146,5 +146,5 @@ def test_the_paged_column_was_read_to_its_last_page(offline_crawl):
 
 def test_the_crawl_log_has_no_traceback(offline_crawl):
     """Every hostile page and every chunked body is handled, not caught as an error on the way."""
-    log = offline_crawl.proc.stdout + offline_crawl.proc.stderr
+    log = offline_crawl.proc.stdout + offline_crawl.proc.stderr + offline_crawl.crawl_log
     assert "Traceback" not in log and "Error caught on signal handler" not in log, log[log.find("Traceback") - 2000:][:4000]
