@@ -126,7 +126,9 @@ class NationalRegistry:
             match = {c: [u for u in chosen if u.answers_to(c)] for c in codes}
             unknown = [c for c, found in match.items() if not found]
             if unknown:
-                raise ValueError(f"unknown unit(s): {', '.join(unknown)} (a GB/T 2260 code or a name)")
+                known = ", ".join(u.name for u in chosen[:50]) + (" …" if len(chosen) > 50 else "")
+                raise ValueError(f"unknown unit(s): {', '.join(unknown)} (a GB/T 2260 code or a name); "
+                                 f"this selection has: {known}")
             chosen = list({u.key: u for found in match.values() for u in found}.values())
         if years := (parse_years(years) if isinstance(years, str) else tuple(years or ())):
             chosen = [u for u in chosen if any(u.reports_for(y) for y in years)]

@@ -247,12 +247,12 @@ def wait_for_port(port: int, patience: float = 30) -> None:
 
 def test_crawl_an_unknown_spider_lists_the_known_ones(tmp_path):
     proc = nianbao("crawl", "nosuchspider", "--offline", "--store", tmp_path)
-    one_line_error(proc, 1, "no spider 'nosuchspider'", "the spiders are: chongqing_districts")
+    one_line_error(proc, 1, "no spider 'nosuchspider'", "the spiders are:", "chongqing_districts", "portals")
 
 
 def test_crawl_an_unknown_portal(tmp_path):
     proc = nianbao("crawl", "chongqing_districts", "--offline", "--store", tmp_path, "-a", "districts=东城区")
-    one_line_error(proc, 1, "unknown portal(s): 东城区", "合川区")
+    one_line_error(proc, 1, "unknown unit(s): 东城区", "合川区")
 
 
 def test_a_first_crawl_downloads_no_public_suffix_list(tmp_path):

@@ -191,7 +191,7 @@ def test_nianbao_registry_refuses_bad_input_in_one_line(args, message):
     (("ningxia", "-a", "levels=town"), "nianbao: unknown level(s): town"),
     (("china", "-a", "codes=999999"), "nianbao: unknown unit(s): 999999"),
     (("china", "-a", "years=2024-2019"), "nianbao: years '2024-2019' run backwards"),
-    (("nosuchspider",), "nianbao: unknown spider 'nosuchspider'. Known: china,"),
+    (("nosuchspider",), "nianbao: no spider 'nosuchspider'; the spiders are: china,"),
 ])
 def test_nianbao_crawl_refuses_a_bad_selection_in_one_line(args, message, tmp_path):
     proc = run_nianbao("crawl", *args, "--store", str(tmp_path))
