@@ -5,18 +5,23 @@ that seals and verifies."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.records import gzip_members
 from archive.resume import repair_open_warc
 from archive.warc import WarcWriter
 from conftest import ROOT, CrawlResult, run_nianbao
+from crawler.cli import OFFLINE_SETTINGS
 from pipelines.corpus import complete_lines
 from test_revisits import REPORT, write
 
@@ -29,19 +34,21 @@ def crawl_command(store: Path, jobdir: Path) -> list[str]:
 
 
 def kill_when(command: list[str], moment, **kwargs) -> bool:
-    """Run a crawl and SIGKILL it as soon as `moment()` holds; whether it was killed."""
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+    """Run a crawl and SIGKILL its whole process group (Chromium and all) as soon as `moment()`
+    holds; whether it was killed."""
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True, **kwargs)
     try:
         while proc.poll() is None:
             if moment():
-                proc.send_signal(signal.SIGKILL)
+                os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
                 return True
             time.sleep(0.002)
         return False
     finally:
         if proc.poll() is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
 
 
@@ -198,3 +205,99 @@ def test_replayed_headers_are_the_stored_bytes(tmp_path):
     for capture, raw in zip(scan_snapshot(None, "test", tmp_path / "warc"), names):
         headers, payload = reader.record(capture.location)
         assert headers == [(b"Content-Disposition", raw)] and payload == b"%PDF-1.4 " + raw
+
+
+STATUS_LINE = re.compile(rb"\r\n\r\nHTTP/[\d.]+ (\d{3})")
+TARGET = re.compile(rb"^WARC-Target-URI:\s*(\S+)", re.M)
+
+
+class ArchivedAnswers:
+    """What a running crawl has archived so far: (URL, status) of every complete response and
+    revisit record, read from where the last look stopped (the WARC files only grow)."""
+
+    def __init__(self, warc_dirs):
+        self.warc_dirs = warc_dirs
+        self.read_to: dict[Path, int] = {}
+        self.counts: Counter = Counter()
+
+    def look(self) -> Counter:
+        for path in sorted(p for d in self.warc_dirs() for p in d.glob("*.warc.gz*")):
+            start = self.read_to.get(path, 0)
+            with open(path, "rb") as stream:
+                stream.seek(start)
+                for _, end, head in gzip_members(stream):
+                    self.read_to[path] = start + end
+                    if re.search(rb"^WARC-Type:\s*(response|revisit)", head, re.M):
+                        self.counts[(TARGET.search(head).group(1).decode(), int(STATUS_LINE.search(head).group(1)))] += 1
+        return self.counts
+
+
+def test_killed_while_retries_and_a_challenge_are_in_flight_then_resumed(tmp_path, offline_crawl):
+    """The whole offline portal, 城口县 and its rate limits and 加速乐 challenge included, killed
+    (a) when the 429, the 503 and the 521 are archived and their retries and the browser are still
+    to come, (b) while the browser has the challenge page, (c) half-way through the documents left;
+    each run against a fresh portal (its rate limits start again, as a real site's may). The
+    resumed corpus is the uninterrupted crawl's, document for document, failure for failure."""
+    from replica.server import OfflinePortal
+
+    store, jobdir = tmp_path / "store", tmp_path / "job"
+    snapshots = store / "snapshots"
+    with OfflinePortal() as probe:
+        replica = probe.replica
+    cases = {name: replica.hostile_cases[name] for name in ("rate-limit-429", "unavailable-503", "jsl-521")}
+    transient = {"rate-limit-429": 429, "unavailable-503": 503, "jsl-521": 521}
+    districts = ",".join(p.name for p in replica.portals + replica.dead)
+    reference = offline_crawl.documents
+
+    def command(portal):
+        settings = {**OFFLINE_SETTINGS, "NIANBAO_PROXY": portal.proxy_url}
+        return [sys.executable, "-m", "crawler.cli", "crawl", "chongqing_districts", "--store", str(store),
+                "--jobdir", str(jobdir), "-a", f"districts={districts}",
+                *[arg for k, v in settings.items() for arg in ("-s", f"{k}={v}")]]
+
+    def documents_written() -> int:
+        return sum(lines(p) for p in snapshots.glob("*/corpus/documents.jsonl"))
+
+    def run_killed(moment_for) -> None:
+        with OfflinePortal() as portal:
+            archived = ArchivedAnswers(lambda: list(snapshots.glob("*/warc")))
+            before = Counter(archived.look())
+            moment = moment_for(portal, archived, before)
+            assert kill_when(command(portal), moment), f"the crawl finished before the moment {moment_for.__name__}"
+
+    def hits(portal, url) -> int:
+        return sum(1 for _, u in portal.requests if u == url)
+
+    def transients_in_flight(portal, archived, before):
+        # each case answered once by this portal, and that answer archived: retries, browser to come
+        return lambda: all(hits(portal, url) == 1 and archived.look()[(url, transient[name])] > before[(url, transient[name])]
+                           for name, url in cases.items())
+
+    def challenge_in_browser(portal, archived, before):
+        url = cases["jsl-521"]
+        return lambda: hits(portal, url) >= 2 and archived.look()[(url, 200)] == before[(url, 200)]
+
+    def half_of_the_rest(portal, archived, before):
+        target = documents_written() + (len(reference) - documents_written()) // 2
+        return lambda: documents_written() >= target
+
+    for moment in (transients_in_flight, challenge_in_browser, half_of_the_rest):
+        run_killed(moment)
+        (root,) = snapshots.iterdir()
+        assert not (root / "manifest.json").exists()
+
+    with OfflinePortal() as portal:
+        proc = subprocess.run(command(portal), cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    result = CrawlResult(store, proc)
+    assert "resuming snapshot" in proc.stderr
+    assert_same_corpus(result, offline_crawl, districts)
+    def failures(crawl):
+        return sorted((f["url"], f["reason"]) for f in crawl.jsonl("crawl/failures.jsonl"))
+    assert failures(result) == failures(offline_crawl)
+    # what the crawl finally got for each case is the report, archived by Scrapy, not the transient answer
+    finally_archived = ArchivedAnswers(lambda: [result.root / "warc"]).look()
+    assert all(finally_archived[(url, 200)] for url in cases.values()), finally_archived
+    verify = run_nianbao("verify", str(result.root))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert json.loads((result.root / "crawl" / "summary.json").read_text())["totals"]["reports"] == len(reference)
