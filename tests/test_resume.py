@@ -301,3 +301,39 @@ def test_killed_while_retries_and_a_challenge_are_in_flight_then_resumed(tmp_pat
     verify = run_nianbao("verify", str(result.root))
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert json.loads((result.root / "crawl" / "summary.json").read_text())["totals"]["reports"] == len(reference)
+
+
+def test_only_final_answers_stand_in_for_the_network(tmp_path):
+    from archive.records import scan_snapshot
+    from archive.resume import final_answers
+
+    writer = WarcWriter(tmp_path / "warc", warcinfo={"isPartOf": "test"})
+
+    def exchange(name, status, body=b"<html>report</html>", truncated=None, **metadata):
+        writer.write_exchange(
+            url=f"http://www.example.gov.cn/{name}", request_method="GET", request_path_and_query=f"/{name}",
+            request_headers=[("Host", "www.example.gov.cn")], request_body=b"", status=status, reason="",
+            protocol="HTTP/1.1", response_headers=[("Content-Type", "text/html")], payload=body + name.encode(),
+            ip_address=None, warc_date=datetime.now(timezone.utc), metadata={"kind": "report", **metadata},
+            truncated=truncated)
+
+    exchange("ok", 200)
+    exchange("gone", 404)
+    exchange("moved", 302)
+    exchange("limited", 429)
+    exchange("unavailable", 503)
+    exchange("jsl", 521)
+    exchange("ruishu", 412)
+    exchange("cut", 200, truncated="length")
+    exchange("retried", 503)
+    exchange("retried", 200)  # the retry's answer is the last word
+    exchange("cleared", 521)
+    exchange("cleared", 200, via="browser")  # the browser's page: the crawl's own answer is still to come
+    writer.write_exchange(
+        url="http://www.example.gov.cn/empty", request_method="GET", request_path_and_query="/empty",
+        request_headers=[], request_body=b"", status=200, reason="OK", protocol="HTTP/1.1", response_headers=[],
+        payload=b"", ip_address=None, warc_date=datetime.now(timezone.utc), metadata={})
+    writer.close()
+    final = final_answers(scan_snapshot(None, "test", tmp_path / "warc"), frozenset({429, 500, 502, 503, 504}))
+    assert sorted(url.rsplit("/", 1)[1] for url in final) == ["gone", "moved", "ok", "retried"]
+    assert final["http://www.example.gov.cn/retried"].status == 200
