@@ -183,9 +183,11 @@ def test_a_torn_warc_file_keeps_its_complete_exchanges(tmp_path):
 
 def test_a_torn_last_line_is_dropped(tmp_path):
     path = tmp_path / "documents.jsonl"
-    path.write_bytes(b'{"doc_id": "a"}\n{"doc_id": "b"}\n{"doc_id": "c", "te')
-    assert complete_lines(path) == ['{"doc_id": "a"}\n', '{"doc_id": "b"}\n']
-    assert path.read_bytes() == b'{"doc_id": "a"}\n{"doc_id": "b"}\n'
+    # JSON leaves U+2028 and U+0085 unescaped: they are not line ends here
+    whole = '{"doc_id": "a", "text": "第一段\u2028第二段\u0085"}\n{"doc_id": "b"}\n'.encode()
+    path.write_bytes(whole + b'{"doc_id": "c", "te')
+    assert complete_lines(path) == ['{"doc_id": "a", "text": "第一段\u2028第二段\u0085"}\n', '{"doc_id": "b"}\n']
+    assert path.read_bytes() == whole
 
 
 def test_replayed_headers_are_the_stored_bytes(tmp_path):
