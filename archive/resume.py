@@ -8,9 +8,17 @@ started (the snapshot id is kept in the job directory, see `archive.snapshot`) t
 1. repairs the WARC file the kill left `.open`: keeps every complete exchange (up to its last
    metadata record; a torn gzip member and a half-written exchange go), renames it closed;
 2. drops Scrapy's request state in the job directory and leftovers of an interrupted sealing;
-3. starts again from the start URLs and answers every request already archived from the WARC
-   (`ReplayArchivedMiddleware`), so callbacks see the same pages and the crawl finds the same
-   requests, fetching from the network only what was not archived yet.
+3. starts again from the start URLs and answers every request whose final answer is already
+   archived from the WARC (`ReplayArchivedMiddleware`), so callbacks see the same pages and the
+   crawl finds the same requests, fetching from the network only what was not archived yet.
+
+Only a final answer stands in for the network. An archived answer the crawl would have asked
+again (a status of RETRY_HTTP_CODES, an anti-bot challenge, a cut or empty body) says nothing
+about what the next attempt gets: the request goes to the network as in an uninterrupted crawl,
+its retry budget counted afresh (the archived attempt is not counted: a kill costs a host at most
+RETRY_TIMES more requests, never a report). What the browser fetched is never replayed, and a
+request for the browser is never answered from the WARC: a clearance cookie lives in a browser
+that died with the crawl, so a resumed crawl meets the challenge and solves it again.
 
 The corpus writer skips documents already written (`pipelines.corpus`), so nothing is lost or
 written twice. Nothing of this depends on the proxy's port: requests go to the real URLs.
@@ -30,6 +38,7 @@ from .item_refs import CAPTURE_META_KEY
 from .records import Capture, RecordReader, archived_payload, archived_response, gzip_members, latest_by_url, scan_snapshot
 from .snapshot import Snapshot
 from .store import open_store
+from .warc import payload_digest
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +46,9 @@ WARC_TYPE = re.compile(rb"^WARC-Type:\s*(\S+)", re.M)
 EXCHANGE_END = (b"warcinfo", b"metadata")  # an exchange ends with its metadata record
 SCRAPY_JOB_STATE = ("requests.queue", "requests.seen")
 REPLAYED = "replayed"
+EMPTY_PAYLOAD = payload_digest(b"")
+# what anti-bot challenges answer (crawler/challenges.py: 瑞数 412 or 202, 加速乐 521): never final
+CHALLENGE_STATUSES = frozenset({202, 412, 521})
 
 
 def repair_open_warc(path: Path) -> str:
@@ -95,6 +107,14 @@ def archived_captures(crawler) -> list[Capture]:
     return crawler._nianbao_archived
 
 
+def final_answers(captures: list[Capture], retried: frozenset[int]) -> dict[str, Capture]:
+    """URL → its last archived answer by Scrapy's downloader, where that answer was final."""
+    transient = retried | CHALLENGE_STATUSES
+    fetched = latest_by_url([c for c in captures if c.meta.get("via") != "browser"])
+    return {url: c for url, c in fetched.items()
+            if c.payload_at and not c.truncated and c.digest != EMPTY_PAYLOAD and c.status not in transient}
+
+
 class ReplayArchivedMiddleware:
     """Answers requests this snapshot already archived, when a crawl resumes (see the module doc)."""
 
@@ -102,7 +122,8 @@ class ReplayArchivedMiddleware:
         self.crawler = crawler
         snapshot = Snapshot.from_crawler(crawler)
         captures = archived_captures(crawler)
-        self.archived: dict[str, Capture] = {url: c for url, c in latest_by_url(captures).items() if c.payload_at}
+        retried = frozenset(int(s) for s in crawler.settings.getlist("RETRY_HTTP_CODES"))
+        self.archived = final_answers(captures, retried)
         self.reader = RecordReader(open_store(snapshot.store), snapshot.id, snapshot.warc_dir)
         if not captures:
             return
@@ -116,7 +137,7 @@ class ReplayArchivedMiddleware:
 
     def process_request(self, request):
         capture = self.archived.get(request.url)
-        if capture is None or request.method != "GET":
+        if capture is None or request.method != "GET" or request.meta.get("playwright"):
             return None
         # the same response, location and all: items read from it carry the original WARC reference
         request.meta[CAPTURE_META_KEY] = capture.ref()

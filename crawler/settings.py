@@ -98,6 +98,7 @@ SPIDER_MIDDLEWARES = {
     "archive.item_refs.WarcRefSpiderMiddleware": 900,
 }
 ITEM_PIPELINES = {
+    "pipelines.written.WrittenDocumentsPipeline": 250,  # a resumed crawl reads no document twice
     "pipelines.extract.ExtractionPipeline": 300,
     "pipelines.corpus.CorpusWriterPipeline": 800,
 }

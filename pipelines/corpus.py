@@ -48,7 +48,9 @@ def complete_lines(path) -> list[str]:
         keep = data.rfind(b"\n") + 1
         if keep < len(data):
             stream.truncate(keep)
-    return [line + "\n" for line in data[:keep].decode("utf-8").splitlines()]
+    # split at "\n" only: the text may hold U+2028 or U+0085, which JSON leaves unescaped and
+    # str.splitlines would cut a line at
+    return [line + "\n" for line in data[:keep].decode("utf-8").split("\n")[:-1]]
 
 
 def sort_lines(path, key) -> None:

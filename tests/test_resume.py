@@ -5,18 +5,23 @@ that seals and verifies."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.records import gzip_members
 from archive.resume import repair_open_warc
 from archive.warc import WarcWriter
 from conftest import ROOT, CrawlResult, run_nianbao
+from crawler.cli import OFFLINE_SETTINGS
 from pipelines.corpus import complete_lines
 from test_revisits import REPORT, write
 
@@ -29,19 +34,21 @@ def crawl_command(store: Path, jobdir: Path) -> list[str]:
 
 
 def kill_when(command: list[str], moment, **kwargs) -> bool:
-    """Run a crawl and SIGKILL it as soon as `moment()` holds; whether it was killed."""
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+    """Run a crawl and SIGKILL its whole process group (Chromium and all) as soon as `moment()`
+    holds; whether it was killed."""
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True, **kwargs)
     try:
         while proc.poll() is None:
             if moment():
-                proc.send_signal(signal.SIGKILL)
+                os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
                 return True
             time.sleep(0.002)
         return False
     finally:
         if proc.poll() is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
 
 
@@ -176,9 +183,11 @@ def test_a_torn_warc_file_keeps_its_complete_exchanges(tmp_path):
 
 def test_a_torn_last_line_is_dropped(tmp_path):
     path = tmp_path / "documents.jsonl"
-    path.write_bytes(b'{"doc_id": "a"}\n{"doc_id": "b"}\n{"doc_id": "c", "te')
-    assert complete_lines(path) == ['{"doc_id": "a"}\n', '{"doc_id": "b"}\n']
-    assert path.read_bytes() == b'{"doc_id": "a"}\n{"doc_id": "b"}\n'
+    # JSON leaves U+2028 and U+0085 unescaped: they are not line ends here
+    whole = '{"doc_id": "a", "text": "第一段\u2028第二段\u0085"}\n{"doc_id": "b"}\n'.encode()
+    path.write_bytes(whole + b'{"doc_id": "c", "te')
+    assert complete_lines(path) == ['{"doc_id": "a", "text": "第一段\u2028第二段\u0085"}\n', '{"doc_id": "b"}\n']
+    assert path.read_bytes() == whole
 
 
 def test_replayed_headers_are_the_stored_bytes(tmp_path):
@@ -198,3 +207,148 @@ def test_replayed_headers_are_the_stored_bytes(tmp_path):
     for capture, raw in zip(scan_snapshot(None, "test", tmp_path / "warc"), names):
         headers, payload = reader.record(capture.location)
         assert headers == [(b"Content-Disposition", raw)] and payload == b"%PDF-1.4 " + raw
+
+
+def failures(crawl: CrawlResult) -> list[tuple[str, str]]:
+    return sorted((f["url"], f["reason"]) for f in crawl.jsonl("crawl/failures.jsonl"))
+
+
+STATUS_LINE = re.compile(rb"\r\n\r\nHTTP/[\d.]+ (\d{3})")
+TARGET = re.compile(rb"^WARC-Target-URI:\s*(\S+)", re.M)
+
+
+class ArchivedAnswers:
+    """What a running crawl has archived so far: (URL, status) of every complete response and
+    revisit record, read from where the last look stopped (the WARC files only grow)."""
+
+    def __init__(self, warc_dirs):
+        self.warc_dirs = warc_dirs
+        self.read_to: dict[Path, int] = {}
+        self.counts: Counter = Counter()
+
+    def look(self) -> Counter:
+        for path in sorted(p for d in self.warc_dirs() for p in d.glob("*.warc.gz*")):
+            start = self.read_to.get(path, 0)
+            with open(path, "rb") as stream:
+                stream.seek(start)
+                for _, end, head in gzip_members(stream):
+                    self.read_to[path] = start + end
+                    if re.search(rb"^WARC-Type:\s*(response|revisit)", head, re.M):
+                        self.counts[(TARGET.search(head).group(1).decode(), int(STATUS_LINE.search(head).group(1)))] += 1
+        return self.counts
+
+
+def test_killed_while_retries_and_a_challenge_are_in_flight_then_resumed(tmp_path, offline_crawl):
+    """The whole offline portal, 城口县's rate limits and 加速乐 challenge included, killed at each
+    moment a transient answer is archived and the crawl still owes it a retry or the browser: the
+    429 and the 503 answered, their retries to come; the 521 answered, the browser still to open
+    it; the browser holding the challenge page. Each run kills at the first such moment not met
+    yet (a case is only ever finished after its moments, so every moment is met), against a fresh
+    portal (its rate limits start again, as a real site's may); then one more kill half-way through
+    the documents left. The resumed corpus is the uninterrupted crawl's, document for document,
+    failure for failure."""
+    from replica.server import OfflinePortal
+
+    store, jobdir = tmp_path / "store", tmp_path / "job"
+    snapshots = store / "snapshots"
+    with OfflinePortal() as probe:
+        replica = probe.replica
+    cases = {name: replica.hostile_cases[name] for name in ("rate-limit-429", "unavailable-503", "jsl-521")}
+    transient = {"rate-limit-429": 429, "unavailable-503": 503, "jsl-521": 521}
+    districts = ",".join(p.name for p in replica.portals + replica.dead)
+    reference = offline_crawl.documents
+
+    def command(portal):
+        # a 503's retry waits 2 s instead of 0.5 (a wider moment to kill in; what is fetched is the same)
+        settings = {**OFFLINE_SETTINGS, "NIANBAO_PROXY": portal.proxy_url, "NIANBAO_RETRY_BACKOFF": 2}
+        return [sys.executable, "-m", "crawler.cli", "crawl", "chongqing_districts", "--store", str(store),
+                "--jobdir", str(jobdir), "-a", f"districts={districts}",
+                *[arg for k, v in settings.items() for arg in ("-s", f"{k}={v}")]]
+
+    def documents_written() -> int:
+        return sum(lines(p) for p in snapshots.glob("*/corpus/documents.jsonl"))
+
+    def run_killed(moment_for) -> None:
+        with OfflinePortal() as portal:
+            archived = ArchivedAnswers(lambda: list(snapshots.glob("*/warc")))
+            moment = moment_for(portal, archived, Counter(archived.look()))
+            assert kill_when(command(portal), moment), f"the crawl finished before the moment {moment_for.__name__}"
+        (root,) = snapshots.iterdir()  # every restart goes on in the same snapshot
+        assert not (root / "manifest.json").exists()
+
+    def moments_now(portal, archived, before) -> set[str]:
+        counts = archived.look()  # every poll: the WARC is read as it grows, never in arrears
+        asked = Counter(url for _, url in portal.requests)
+        now = {f"{name} answered, retry to come" for name, url in cases.items()
+               if asked[url] == 1 and counts[(url, transient[name])] > before[(url, transient[name])]}
+        if asked[cases["jsl-521"]] in (2, 3):  # the browser's load and its reload; the 4th is the cleared fetch
+            now.add("jsl-521 in the browser")
+        return now
+
+    met: set[str] = set()
+
+    def first_moment_not_met(portal, archived, before):
+        def moment():
+            new = moments_now(portal, archived, before) - met
+            met.update(new)
+            return bool(new)
+        return moment
+
+    def half_of_the_rest(portal, archived, before):
+        target = documents_written() + (len(reference) - documents_written()) // 2
+        return lambda: documents_written() >= target
+
+    while len(met) < 4:
+        run_killed(first_moment_not_met)
+    assert met == {*(f"{name} answered, retry to come" for name in cases), "jsl-521 in the browser"}
+    run_killed(half_of_the_rest)
+
+    with OfflinePortal() as portal:
+        proc = subprocess.run(command(portal), cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    result = CrawlResult(store, proc)
+    assert "resuming snapshot" in proc.stderr
+    assert_same_corpus(result, offline_crawl, districts)
+    assert failures(result) == failures(offline_crawl)
+    # what the crawl finally got for each case is the report, archived by Scrapy, not the transient answer
+    finally_archived = ArchivedAnswers(lambda: [result.root / "warc"]).look()
+    assert all(finally_archived[(url, 200)] for url in cases.values()), finally_archived
+    verify = run_nianbao("verify", str(result.root))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert json.loads((result.root / "crawl" / "summary.json").read_text())["totals"]["reports"] == len(reference)
+
+
+def test_only_final_answers_stand_in_for_the_network(tmp_path):
+    from archive.records import scan_snapshot
+    from archive.resume import final_answers
+
+    writer = WarcWriter(tmp_path / "warc", warcinfo={"isPartOf": "test"})
+
+    def exchange(name, status, body=b"<html>report</html>", truncated=None, **metadata):
+        writer.write_exchange(
+            url=f"http://www.example.gov.cn/{name}", request_method="GET", request_path_and_query=f"/{name}",
+            request_headers=[("Host", "www.example.gov.cn")], request_body=b"", status=status, reason="",
+            protocol="HTTP/1.1", response_headers=[("Content-Type", "text/html")], payload=body + name.encode(),
+            ip_address=None, warc_date=datetime.now(timezone.utc), metadata={"kind": "report", **metadata},
+            truncated=truncated)
+
+    exchange("ok", 200)
+    exchange("gone", 404)
+    exchange("moved", 302)
+    exchange("limited", 429)
+    exchange("unavailable", 503)
+    exchange("jsl", 521)
+    exchange("ruishu", 412)
+    exchange("cut", 200, truncated="length")
+    exchange("retried", 503)
+    exchange("retried", 200)  # the retry's answer is the last word
+    exchange("cleared", 521)
+    exchange("cleared", 200, via="browser")  # the browser's page: the crawl's own answer is still to come
+    writer.write_exchange(
+        url="http://www.example.gov.cn/empty", request_method="GET", request_path_and_query="/empty",
+        request_headers=[], request_body=b"", status=200, reason="OK", protocol="HTTP/1.1", response_headers=[],
+        payload=b"", ip_address=None, warc_date=datetime.now(timezone.utc), metadata={})
+    writer.close()
+    final = final_answers(scan_snapshot(None, "test", tmp_path / "warc"), frozenset({429, 500, 502, 503, 504}))
+    assert sorted(url.rsplit("/", 1)[1] for url in final) == ["gone", "moved", "ok", "retried"]
+    assert final["http://www.example.gov.cn/retried"].status == 200
