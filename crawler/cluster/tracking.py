@@ -21,7 +21,6 @@ from .scheduler import request_done
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_TTL = 10.0  # seconds without a beat after which a worker is taken for dead
 
 
 class AckSpiderMiddleware:
@@ -70,6 +69,8 @@ class ClusterWorker:
         from scrapy_redis.connection import get_redis_from_settings
 
         self.server = get_redis_from_settings(settings)
+        # seconds without a beat after which the others take this worker for dead
+        self.ttl = settings.getfloat("NIANBAO_CLUSTER_HEARTBEAT", 10.0)
         self.beat_loop = LoopingCall(self.beat)
 
     @classmethod
@@ -80,12 +81,12 @@ class ClusterWorker:
         return ext
 
     def beat(self) -> None:
-        self.server.set(f"{self.key}:alive:{self.worker}", 1, px=int(HEARTBEAT_TTL * 1000))
+        self.server.set(f"{self.key}:alive:{self.worker}", 1, px=int(self.ttl * 1000))
 
     def engine_started(self):
         self.beat()
         self.server.sadd(f"{self.key}:workers", self.worker)
-        self.beat_loop.start(HEARTBEAT_TTL / 5, now=False)
+        self.beat_loop.start(self.ttl / 5, now=False)
 
     def engine_stopped(self):
         if self.beat_loop.running:
