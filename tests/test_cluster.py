@@ -113,3 +113,73 @@ def test_two_workers_make_the_single_process_snapshot_politely(tmp_path, fresh_r
     assert handovers and min(gaps) >= delay - 0.01
     # the crawl is over: the same command would start a new one
     assert redis.Redis.from_url(fresh_redis).keys("nianbao:*") == []
+
+
+def worker_command(store: Path, redis_url: str, name: str, proxy: str, districts: str) -> list[str]:
+    from crawler.cli import OFFLINE_SETTINGS
+
+    settings = {**OFFLINE_SETTINGS, "NIANBAO_PROXY": proxy, "NIANBAO_STORE": store, "REDIS_URL": redis_url,
+                "NIANBAO_CLUSTER_WORKER": name, "NIANBAO_CLUSTER_HEARTBEAT": 2}
+    return [sys.executable, "-m", "scrapy", "crawl", SPIDER, *[a for k, v in settings.items() for a in ("-s", f"{k}={v}")],
+            "-a", f"districts={districts}"]
+
+
+def start_worker(command: list[str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(log, "wb"),
+                            env={**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"})
+
+
+def documents_written(store: Path, worker: str) -> int:
+    return sum(p.read_bytes().count(b"\n") for p in store.glob(f"snapshots/*/parts/{worker}/corpus/documents.jsonl"))
+
+
+def kill_while_in_flight(proc: subprocess.Popen, server: redis.Redis, worker: str) -> list[str]:
+    """SIGKILL a worker; the URLs it had taken from the frontier and not finished (read while it
+    is stopped, so the list is exactly what it held when it died)."""
+    import pickle
+
+    proc.send_signal(signal.SIGSTOP)
+    held = server.hvals(f"nianbao:{SPIDER}:flight:{worker}")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return sorted(pickle.loads(entry.split(b"\n", 1)[1])["url"] for entry in held)
+
+
+def request_urls(warc_files) -> set[str]:
+    urls = set()
+    for path in warc_files:
+        with open(path, "rb") as stream:
+            urls |= {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(stream) if r.rec_type == "request"}
+    return urls
+
+
+def test_a_killed_workers_requests_are_taken_up_by_the_other(tmp_path, fresh_redis, offline_crawl):
+    from replica.server import OfflinePortal
+
+    districts, store, server = "璧山区,合川区", tmp_path / "store", redis.Redis.from_url(fresh_redis)
+    with OfflinePortal() as portal:
+        a = start_worker(worker_command(store, fresh_redis, "a", portal.proxy_url, districts), tmp_path / "a.log")
+        b = start_worker(worker_command(store, fresh_redis, "b", portal.proxy_url, districts), tmp_path / "b.log")
+        try:
+            deadline = time.monotonic() + 120
+            while not (documents_written(store, "a") >= 5 and server.hlen(f"nianbao:{SPIDER}:flight:a") >= 2):
+                assert a.poll() is None and time.monotonic() < deadline, (tmp_path / "a.log").read_text()[-3000:]
+                time.sleep(0.005)
+            held = kill_while_in_flight(a, server, "a")
+            assert b.wait(180) == 0, (tmp_path / "b.log").read_text()[-4000:]
+        finally:
+            for proc in (a, b):
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+    log = (tmp_path / "b.log").read_text()
+    assert "Traceback" not in log, log[-4000:]
+    assert f"worker a stopped beating: {len(held)} requests it had taken are queued again" in log
+    result = CrawlResult(store, None)
+    assert (result.root / "manifest.json").exists()
+    assert run_nianbao("verify", str(result.root)).returncode == 0
+    assert_same_corpus(result, offline_crawl, districts)
+    assert_corpus_files_identical(result, offline_crawl)
+    # what `a` held when it died was fetched again by `b` (scrapy-redis alone would have lost it)
+    taken_up_by_b = request_urls(p for p in result.warc_files if p.name.startswith("nianbao-b-"))
+    assert held and set(held) <= taken_up_by_b, sorted(set(held) - taken_up_by_b)

@@ -42,7 +42,8 @@ class ClusterAddon:
         wanted = settings.get("NIANBAO_SNAPSHOT_ID") or new_snapshot_id()
         server.set(f"{key}:snapshot", wanted, nx=True)
         snapshot_id = server.get(f"{key}:snapshot").decode()
-        settings.setdict({
+        # over the project's defaults (None there): these make the process a worker of this crawl
+        for name, value in {
             "NIANBAO_CLUSTER_KEY": key,
             "NIANBAO_CLUSTER_WORKER": worker,
             "NIANBAO_SNAPSHOT_ID": snapshot_id,
@@ -55,7 +56,8 @@ class ClusterAddon:
             "DUPEFILTER_CLASS": "crawler.cluster.scheduler.ClusterDupeFilter",
             "SCHEDULER_PERSIST": True,
             "JOBDIR": None,  # the frontier in Redis is the job's state
-        }, priority=PRIORITY)
+        }.items():
+            settle(settings, name, value)
         # the last worker seals the merged snapshot (crawler.cluster.finish), not each worker its part
         add_components(settings, "EXTENSIONS", {"archive.sealing.SnapshotSeal": None,
                                                 "crawler.cluster.tracking.ClusterWorker": 950})
@@ -63,6 +65,10 @@ class ClusterAddon:
         add_components(settings, "DOWNLOADER_MIDDLEWARES", {"crawler.cluster.tracking.AckFailedDownloads": 1})
 
 
+def settle(settings, name: str, value) -> None:
+    """Set a value over the project's default, never below the priority it already has."""
+    settings.set(name, value, priority=max(settings.getpriority(name) or 0, SETTINGS_PRIORITIES[PRIORITY]))
+
+
 def add_components(settings, name: str, components: dict) -> None:
-    merged = {**settings.getdict(name), **components}
-    settings.set(name, merged, priority=max(settings.getpriority(name) or 0, SETTINGS_PRIORITIES[PRIORITY]))
+    settle(settings, name, {**settings.getdict(name), **components})
