@@ -8,8 +8,9 @@ the attachments and failures (each line once, sorted), one summary and the worke
 snapshot then has the layout of a single-process crawl and is sealed as one.
 
 A document two workers both wrote (a page taken up again after a kill, or two spellings of one
-report) is kept once: the smallest line for its doc_id, so the result does not depend on which
-worker came first.
+report, such as its `_wap` copy) is kept once: the record with the shortest URL (the plain
+spelling, the one a report column links and a single process therefore meets first), then the
+smallest line, so the result does not depend on which worker came first.
 """
 
 from __future__ import annotations
@@ -51,10 +52,11 @@ def merge_warcs(parts: list[Path], warc_dir: Path) -> list[str]:
 
 def merge_documents(parts: list[Path], corpus: Path) -> list[dict]:
     chosen: dict[str, tuple[str, Path]] = {}
+    preference = lambda line: (len(json.loads(line)["url"]), line)  # noqa: E731
     for part in parts:
         for line in whole_lines(part / "corpus" / "documents.jsonl"):
             doc_id = json.loads(line)["doc_id"]
-            if doc_id not in chosen or line < chosen[doc_id][0]:
+            if doc_id not in chosen or preference(line) < preference(chosen[doc_id][0]):
                 chosen[doc_id] = (line, part)
     for sub in ("text", "tables"):
         (corpus / sub).mkdir(parents=True, exist_ok=True)

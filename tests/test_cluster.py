@@ -4,7 +4,6 @@ Each test module run starts its own `redis-server` (Debian's) on a free 127.0.0.
 temporary folder, and stops it; nothing leaves the machine.
 """
 
-import gzip
 import json
 import os
 import shutil
@@ -35,29 +34,44 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class RedisServer:
+    """Debian's redis-server on a free port, with its append-only file in a folder of its own."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.port = folder, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.client = redis.Redis(port=self.port)
+        self.proc = None
+
+    def start(self) -> "RedisServer":
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
+                                      str(self.folder), "--save", "", "--appendonly", "yes"], stdout=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                self.client.ping()
+                return self
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()  # SIGTERM: Redis writes its append-only file out and exits
+        self.proc.wait(20)
+
+
 @pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
+def redis_server(tmp_path_factory):
     if not shutil.which("redis-server"):
         pytest.fail("redis-server is missing: `make install` installs Debian's")
-    folder, port = tmp_path_factory.mktemp("redis"), free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
-                               "--save", "", "--appendonly", "yes"], stdout=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    server.terminate()
-    server.wait(10)
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
-def fresh_redis(redis_url):
-    redis.Redis.from_url(redis_url).flushall()
-    return redis_url
+def fresh_redis(redis_server):
+    redis_server.client.flushall()
+    return redis_server.url
 
 
 def requests_by_host(warc_files) -> dict[str, list[tuple[datetime, str]]]:
@@ -183,3 +197,39 @@ def test_a_killed_workers_requests_are_taken_up_by_the_other(tmp_path, fresh_red
     # what `a` held when it died was fetched again by `b` (scrapy-redis alone would have lost it)
     taken_up_by_b = request_urls(p for p in result.warc_files if p.name.startswith("nianbao-b-"))
     assert held and set(held) <= taken_up_by_b, sorted(set(held) - taken_up_by_b)
+
+
+def test_redis_restarted_mid_crawl_then_every_worker_killed_the_same_command_finishes(tmp_path, redis_server, offline_crawl):
+    redis_server.client.flushall()
+    districts, store = "璧山区,合川区", tmp_path / "store"
+    command = [sys.executable, "-m", "crawler.cli", "crawl", SPIDER, "--offline", "--store", str(store),
+               "--redis", redis_server.url, "--workers", "2", "-a", f"districts={districts}"]
+    written = lambda: sum(documents_written(store, f"*_w{i}") for i in (1, 2))  # noqa: E731
+    crawl = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "first.log", "wb"),
+                             start_new_session=True)
+    try:
+        for moment in (8, 20):
+            deadline = time.monotonic() + 120
+            while written() < moment:
+                assert crawl.poll() is None and time.monotonic() < deadline, (tmp_path / "first.log").read_text()[-3000:]
+                time.sleep(0.005)
+            if moment == 8:  # Redis goes down and comes back with what its append-only file kept
+                redis_server.stop()
+                redis_server.start()
+        os.killpg(crawl.pid, signal.SIGKILL)  # every worker and the command itself
+    finally:
+        if crawl.poll() is None:
+            os.killpg(crawl.pid, signal.SIGKILL)
+        crawl.wait()
+    first_log = (tmp_path / "first.log").read_text()
+    assert "Traceback" not in first_log, first_log[-4000:]
+    assert not list(store.glob("snapshots/*/manifest.json"))
+
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-4000:]
+    assert "Traceback" not in again.stderr, again.stderr[-4000:]
+    result = CrawlResult(store, again)  # one snapshot: the second run went on in the first one's
+    assert (result.root / "manifest.json").exists()
+    assert run_nianbao("verify", str(result.root)).returncode == 0
+    assert_same_corpus(result, offline_crawl, districts)
+    assert_corpus_files_identical(result, offline_crawl)

@@ -12,12 +12,16 @@ import os
 import re
 import socket
 
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy_redis.connection import get_redis_from_settings
 
 from archive.snapshot import new_snapshot_id
 
 PRIORITY = "addon"
+REDIS_RETRIES = 60  # about two minutes of a Redis server that does not answer
 
 
 def default_worker_name() -> str:
@@ -56,6 +60,10 @@ class ClusterAddon:
             "DUPEFILTER_CLASS": "crawler.cluster.scheduler.ClusterDupeFilter",
             "SCHEDULER_PERSIST": True,
             "JOBDIR": None,  # the frontier in Redis is the job's state
+            # Redis restarted (or failed over) mid-crawl: the worker waits for it rather than failing
+            "REDIS_PARAMS": {"retry": Retry(ExponentialBackoff(cap=2.0, base=0.05), REDIS_RETRIES),
+                             "retry_on_error": [redis.ConnectionError, redis.TimeoutError],
+                             **settings.getdict("REDIS_PARAMS")},
         }.items():
             settle(settings, name, value)
         # the last worker seals the merged snapshot (crawler.cluster.finish), not each worker its part

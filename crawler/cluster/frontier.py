@@ -26,6 +26,9 @@ from urllib.parse import urlsplit
 from scrapy_redis.queue import Base
 
 TOKEN = "nianbao_frontier_token"  # request.meta key: which flight entry a request came from
+# meta a downloader middleware of one worker set on a retried or redirected request: another
+# worker (another machine, another proxy) sets its own
+WORKER_META = (TOKEN, "proxy", "_auth_proxy")
 FRONT = -1e15  # the score that puts a taken-up request before everything else of its host
 
 _NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
@@ -128,7 +131,7 @@ class HostFrontier(Base):
 
     def _encode_request(self, request):
         obj = request.to_dict(spider=self.spider)
-        obj["meta"] = {k: v for k, v in obj["meta"].items() if k != TOKEN}
+        obj["meta"] = {k: v for k, v in obj["meta"].items() if k not in WORKER_META}
         return self.serializer.dumps(obj)
 
     def __len__(self):
