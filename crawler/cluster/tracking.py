@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 
-class AckSpiderMiddleware:
+class Acknowledger:
     def __init__(self, crawler):
         self.crawler = crawler
 
@@ -31,33 +31,28 @@ class AckSpiderMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def done(self, response) -> None:
-        if response.request is not None:
-            self.crawler.signals.send_catch_log(request_done, request=response.request)
+    def done(self, request) -> None:
+        if request is not None:
+            self.crawler.signals.send_catch_log(request_done, request=request)
 
+
+class AckSpiderMiddleware(Acknowledger):
     def process_spider_output(self, response, result):
         yield from result
-        self.done(response)
+        self.done(response.request)
 
     async def process_spider_output_async(self, response, result):
         async for item in result:
             yield item
-        self.done(response)
+        self.done(response.request)
 
     def process_spider_exception(self, response, exception):
-        self.done(response)
+        self.done(response.request)
 
 
-class AckFailedDownloads:
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class AckFailedDownloads(Acknowledger):
     def process_exception(self, request, exception):
-        self.crawler.signals.send_catch_log(request_done, request=request)
+        self.done(request)
 
 
 class ClusterWorker:
