@@ -8,30 +8,23 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections import defaultdict
-from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import redis
 from warcio.archiveiterator import ArchiveIterator
 
 from conftest import ROOT, CrawlResult, run_nianbao
-from test_resume import assert_same_corpus
+
+sys.path.insert(0, str(ROOT))  # the bench/ folder is not installed
+from bench.cluster import free_port, request_starts_by_host, smallest_gap  # noqa: E402
+from test_resume import assert_same_corpus  # noqa: E402
 
 SPIDER = "chongqing_districts"
 POINTERS = ("warc_file", "warc_offset", "warc_record_id", "captured_at")  # where this run's WARC put it
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RedisServer:
@@ -74,18 +67,6 @@ def fresh_redis(redis_server):
     return redis_server.url
 
 
-def requests_by_host(warc_files) -> dict[str, list[tuple[datetime, str]]]:
-    """(WARC-Date, file) of every request record, by host, in time order."""
-    out = defaultdict(list)
-    for path in warc_files:
-        with open(path, "rb") as stream:
-            for record in ArchiveIterator(stream):
-                if record.rec_type == "request":
-                    when = datetime.fromisoformat(record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00"))
-                    out[urlsplit(record.rec_headers.get_header("WARC-Target-URI")).netloc].append((when, path.name))
-    return {host: sorted(times) for host, times in out.items()}
-
-
 def assert_corpus_files_identical(result: CrawlResult, reference: CrawlResult) -> None:
     """The corpus of the workers is the single process's, byte for byte, but for WARC pointers."""
     docs = {d["doc_id"]: d for d in reference.documents}
@@ -116,15 +97,14 @@ def test_two_workers_make_the_single_process_snapshot_politely(tmp_path, fresh_r
     # both workers fetched, each into its own WARC files; one host at a time over both, `delay` apart
     stats = json.loads((result.root / "crawl" / "stats.json").read_text())
     assert all(w["downloader/request_count"] > 5 for w in stats["workers"].values()) and len(stats["workers"]) == 2
-    by_host = requests_by_host(result.warc_files)
-    gaps = [(b[0] - a[0]).total_seconds() for times in by_host.values() for a, b in zip(times, times[1:])]
+    by_host = request_starts_by_host(result.warc_files)
     files_of_host = {host: {f for _, f in times} for host, times in by_host.items()}
     assert any(len({f.split("-")[1] for f in files}) == 2 for files in files_of_host.values())
     handovers = [(b[0] - a[0]).total_seconds() for times in by_host.values()
                  for a, b in zip(times, times[1:]) if a[1].split("-")[1] != b[1].split("-")[1]]
-    print(f"smallest gap between two requests to one host over both workers: {min(gaps):.3f} s, "
+    print(f"smallest gap between two requests to one host over both workers: {smallest_gap(by_host):.3f} s, "
           f"between two workers: {min(handovers):.3f} s (delay {delay} s)")
-    assert handovers and min(gaps) >= delay - 0.01
+    assert handovers and smallest_gap(by_host) >= delay - 0.01
     # the crawl is over: the same command would start a new one
     assert redis.Redis.from_url(fresh_redis).keys("nianbao:*") == []
 
