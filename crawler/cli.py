@@ -54,6 +54,8 @@ def crawl(args) -> int:
         settings.set("NIANBAO_STORE", args.store, priority="cmdline")
     if args.jobdir:
         settings.set("JOBDIR", args.jobdir, priority="cmdline")
+    if args.workers != 1 and not args.redis:
+        raise UserError("--workers needs --redis redis://HOST:PORT/DB (the workers share their frontier there)")
     if args.redis:  # one crawl as many workers: the snapshot is the one going on in Redis, if any
         from crawler.cluster.launch import cluster_snapshot_id
 

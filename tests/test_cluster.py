@@ -219,3 +219,12 @@ def test_redis_restarted_mid_crawl_then_every_worker_killed_the_same_command_fin
     assert run_nianbao("verify", str(result.root)).returncode == 0
     assert_same_corpus(result, offline_crawl, districts)
     assert_corpus_files_identical(result, offline_crawl)
+
+
+def test_bad_cluster_arguments_are_one_line_errors():
+    for args, message in ((["--workers", "3"], "--workers needs --redis"),
+                          (["--redis", "redis://127.0.0.1:1/0"], "cannot use Redis at redis://127.0.0.1:1/0"),
+                          (["--redis", "localhost:6379"], "cannot use Redis at localhost:6379")):
+        proc = run_nianbao("crawl", SPIDER, *args, timeout=60)
+        assert proc.returncode == 1 and proc.stderr.startswith(f"nianbao: {message}"), proc.stderr
+        assert "Traceback" not in proc.stderr

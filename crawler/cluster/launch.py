@@ -18,14 +18,18 @@ import redis
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from archive.snapshot import new_snapshot_id
+from crawler.errors import UserError
 
 
 def cluster_snapshot_id(redis_url: str, spider: str, wanted: str | None) -> str:
     """The snapshot of the crawl going on in Redis, or a new one (`wanted` if given)."""
-    server = redis.Redis.from_url(redis_url)
     key = f"nianbao:{spider}:snapshot"
-    server.set(key, wanted or new_snapshot_id(), nx=True)
-    return server.get(key).decode()
+    try:
+        server = redis.Redis.from_url(redis_url)
+        server.set(key, wanted or new_snapshot_id(), nx=True)
+        return server.get(key).decode()
+    except (ValueError, redis.RedisError) as error:
+        raise UserError(f"cannot use Redis at {redis_url}: {error}") from None
 
 
 def worker_names(count: int) -> list[str]:
@@ -35,6 +39,8 @@ def worker_names(count: int) -> list[str]:
 
 def run_workers(spider: str, spider_args: dict, settings, workers: int) -> int:
     """Run the workers to their end; the highest exit status."""
+    if workers < 1:
+        raise UserError(f"--workers must be 1 or more, got {workers}")
     given = {name: value for name, value in settings.items()
              if settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"] and value is not None}
     procs = []
