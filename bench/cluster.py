@@ -61,15 +61,20 @@ class ArrivalClock:
 
         portal.server.log = log
 
-    def smallest_gap(self, robots: bool = True) -> float | None:
-        """`robots=False`: leaving out robots.txt, which each worker asks for itself (holding the
-        host) and which Scrapy spaces from the next request from the moment it left the download
-        slot, before its connection was made: a few ms less at the server."""
-        gaps = []
+    def gaps(self, robots: bool = True) -> list[tuple[float, str, str]]:
+        """(seconds, URL, next URL) between consecutive requests to one host. `robots=False`:
+        leaving out robots.txt, which each worker asks for itself (holding the host) and which
+        Scrapy spaces from the next request from the moment it left the download slot, before its
+        connection was made: a few ms less at the server."""
+        out = []
         for times in self.by_host.values():
-            kept = [t for t, url in times if robots or not url.endswith("/robots.txt")]
-            gaps += [b - a for a, b in zip(kept, kept[1:])]
-        return min(gaps) if gaps else None
+            kept = [(t, url) for t, url in times if robots or not url.endswith("/robots.txt")]
+            out += [(b[0] - a[0], a[1], b[1]) for a, b in zip(kept, kept[1:])]
+        return sorted(out)
+
+    def smallest_gap(self, robots: bool = True) -> float | None:
+        gaps = self.gaps(robots)
+        return gaps[0][0] if gaps else None
 
 
 def smallest_gap(by_host: dict[str, list[tuple[datetime, str]]]) -> float | None:
@@ -103,8 +108,10 @@ def crawl(store: Path, districts: str, delay: float, redis_url: str | None, work
     (root,) = (store / "snapshots").iterdir()
     documents = (root / "corpus" / "documents.jsonl").read_text("utf-8").count("\n")
     warc_gap = smallest_gap(request_starts_by_host(sorted((root / "warc").glob("*.warc.gz"))))
+    gaps = clock.gaps(robots=False)
     return {"wall": wall, "documents": documents, "gap": clock.smallest_gap(robots=False),
-            "robots_gap": clock.smallest_gap(), "warc_gap": warc_gap}
+            "robots_gap": clock.smallest_gap(), "warc_gap": warc_gap,
+            "below": sum(g < delay for g, _, _ in gaps), "gaps": len(gaps), "closest": gaps[:2]}
 
 
 def main() -> None:
@@ -137,7 +144,10 @@ def main() -> None:
     for name, row in rows.items():
         gaps = [f"{row[k]:.3f}" if row[k] is not None else "-" for k in ("gap", "robots_gap", "warc_gap")]
         print(f"{name:<12}{row['wall']:>9.1f}{row['wall'] / base:>13.2f}{row['documents']:>11}"
-              f"{gaps[0]:>9}{gaps[1]:>9}{gaps[2]:>8}")
+              f"{gaps[0]:>9}{gaps[1]:>9}{gaps[2]:>8}{row['below']:>6} of {row['gaps']} gaps below the delay")
+    for name, row in rows.items():
+        for gap, first, then in row["closest"]:
+            print(f"  {name}: {gap:.3f} s from {first} to {then}")
 
 
 if __name__ == "__main__":
