@@ -112,6 +112,14 @@ def test_two_workers_make_the_single_process_snapshot_politely(tmp_path, fresh_r
     assert clock.smallest_gap(robots=False) >= delay - 0.002  # the frontier's clock counts whole milliseconds
     # the crawl is over: the same command would start a new one
     assert redis.Redis.from_url(fresh_redis).keys("nianbao:*") == []
+    # a worker of this crawl that starts only now stops at once, leaving the sealed snapshot alone
+    late = subprocess.run(worker_command(store, fresh_redis, "c", "http://127.0.0.1:9", districts,
+                                         NIANBAO_SNAPSHOT_ID=result.root.name),
+                          cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"})
+    assert late.returncode != 0 and "is over (sealed): this worker has nothing to do" in late.stderr, late.stderr[-2000:]
+    assert not (result.root / "parts").exists()
+    assert run_nianbao("verify", str(result.root)).returncode == 0
 
 
 def worker_command(store: Path, redis_url: str, name: str, proxy: str, districts: str, **more) -> list[str]:

@@ -18,7 +18,7 @@ from redis.retry import Retry
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy_redis.connection import get_redis_from_settings
 
-from archive.snapshot import new_snapshot_id
+from archive.snapshot import is_sealed, new_snapshot_id
 
 PRIORITY = "addon"
 REDIS_RETRIES = 60  # about two minutes of a Redis server that does not answer
@@ -46,6 +46,9 @@ class ClusterAddon:
         wanted = settings.get("NIANBAO_SNAPSHOT_ID") or new_snapshot_id()
         server.set(f"{key}:snapshot", wanted, nx=True)
         snapshot_id = server.get(f"{key}:snapshot").decode()
+        if is_sealed(settings.get("NIANBAO_STORE"), snapshot_id, settings.get("NIANBAO_SPOOL")):
+            # a worker started after its crawl was over: it must not write into a sealed snapshot
+            raise RuntimeError(f"the crawl of snapshot {snapshot_id} is over (sealed): this worker has nothing to do")
         # over the project's defaults (None there): these make the process a worker of this crawl
         for name, value in {
             "NIANBAO_CLUSTER_KEY": key,
