@@ -186,6 +186,9 @@ def test_a_killed_workers_requests_are_taken_up_by_the_other(tmp_path, fresh_red
     result = CrawlResult(store, None)
     assert (result.root / "manifest.json").exists()
     assert run_nianbao("verify", str(result.root)).returncode == 0
+    # the WARC file `a` left open was cut after its last complete exchange: every record is valid
+    validated = run_nianbao("validate", str(result.root))
+    assert validated.returncode == 0, validated.stdout[-2000:] + validated.stderr[-2000:]
     assert_same_corpus(result, offline_crawl, districts)
     assert_corpus_files_identical(result, offline_crawl)
     # what `a` held when it died was fetched again by `b` (scrapy-redis alone would have lost it)
