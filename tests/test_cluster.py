@@ -93,6 +93,7 @@ def test_two_workers_make_the_single_process_snapshot_politely(tmp_path, fresh_r
     assert statuses == [0, 0], logs
     assert not any("Traceback" in log for log in logs.values()), logs
     assert sum("is the last: merged" in log for log in logs.values()) == 1
+    assert not any("unfinished requests" in log for log in logs.values())  # every request taken was acknowledged
     result = CrawlResult(store, None)
     assert (result.root / "manifest.json").exists() and not (result.root / "parts").exists()
     assert run_nianbao("verify", str(result.root)).returncode == 0
