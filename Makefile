@@ -8,9 +8,9 @@ TOOLS ?= .venv-tools
 TOOLS_PACKAGES := wacz==0.6.0 pywb==2.10.0
 STORE ?= data
 
-.PHONY: install demo test eval bench chromium clean
+.PHONY: install demo test eval bench chromium redis-server clean
 
-install: $(VENV)/.installed $(TOOLS)/.installed chromium
+install: $(VENV)/.installed $(TOOLS)/.installed chromium redis-server
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ chromium:
 	  echo "installing Debian's chromium"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# Debian's Redis, for a crawl on many workers (crawler/cluster/); the tests start their own servers
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing Debian's redis-server"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
 
 demo: install
 	$(BIN)/nianbao crawl chongqing_districts --offline --store $(STORE)

@@ -40,35 +40,38 @@ class SnapshotSeal:
         return ext
 
     def engine_stopped(self):
-        snapshot = Snapshot.from_crawler(self.crawler)
-        summary_path = snapshot.crawl_dir / "summary.json"
-        summary = json.loads(summary_path.read_text("utf-8")) if summary_path.exists() else {}
-        if summary.get("finish_reason") not in (None, "finished"):
-            logger.warning("crawl ended (%s): snapshot %s left unsealed", summary.get("finish_reason"), snapshot.id)
-            return
-        settings = self.crawler.settings
-        scope = {
-            "spider": summary.get("spider"),
-            "portals": sorted(summary.get("portals", {})),
-            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
-            "through_proxy": bool(settings.get("NIANBAO_PROXY")),  # the offline portal is one
-        }
-        store = open_store(snapshot.store)
-        write_crawl_record(snapshot.crawl_dir, settings)
-        delta = write_delta(snapshot.root, store, snapshot.id)
-        logger.info("against %s: %s", delta["previous"] or "no earlier snapshot", delta["counts"])
-        package = package_snapshot(snapshot.root, snapshot.id, store)
-        logger.info("packaged snapshot %s as %s", snapshot.id, package.name)
-        referred = snapshot.root / REFERRED
-        if referred.exists():  # its revisits need records of these snapshots (copied into the WACZ)
-            scope["depends_on"] = sorted({r["snapshot"] for r in json.loads(referred.read_text("utf-8"))})
-        logger.info("sealing snapshot %s", snapshot.id)
-        detach_crawl_log(snapshot.crawl_dir / CRAWL_LOG)  # the log the seal hashes must not grow after it
-        manifest = seal(snapshot.root, snapshot_id=snapshot.id, scope=scope, counts=summary.get("totals", {}))
-        logger.info("sealed snapshot %s: %d files", snapshot.id, len(manifest["resources"]))
-        if store.remote:
-            status = publish(snapshot.root, store, snapshot.id,
-                             patience=settings.getfloat("NIANBAO_STORE_PATIENCE", 600))
-            if status["complete"]:
-                logger.info("uploaded snapshot %s to %s (%d files, %d retries)",
-                            snapshot.id, store, status["uploaded"], status["retries"])
+        seal_snapshot(Snapshot.from_crawler(self.crawler), self.crawler.settings)
+
+
+def seal_snapshot(snapshot: Snapshot, settings) -> None:
+    """Index, package, seal and (to a remote store) upload a snapshot whose crawl has ended."""
+    summary_path = snapshot.crawl_dir / "summary.json"
+    summary = json.loads(summary_path.read_text("utf-8")) if summary_path.exists() else {}
+    if summary.get("finish_reason") not in (None, "finished"):
+        logger.warning("crawl ended (%s): snapshot %s left unsealed", summary.get("finish_reason"), snapshot.id)
+        return
+    scope = {
+        "spider": summary.get("spider"),
+        "portals": sorted(summary.get("portals", {})),
+        "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+        "through_proxy": bool(settings.get("NIANBAO_PROXY")),  # the offline portal is one
+    }
+    store = open_store(snapshot.store)
+    write_crawl_record(snapshot.crawl_dir, settings)
+    delta = write_delta(snapshot.root, store, snapshot.id)
+    logger.info("against %s: %s", delta["previous"] or "no earlier snapshot", delta["counts"])
+    package = package_snapshot(snapshot.root, snapshot.id, store)
+    logger.info("packaged snapshot %s as %s", snapshot.id, package.name)
+    referred = snapshot.root / REFERRED
+    if referred.exists():  # its revisits need records of these snapshots (copied into the WACZ)
+        scope["depends_on"] = sorted({r["snapshot"] for r in json.loads(referred.read_text("utf-8"))})
+    logger.info("sealing snapshot %s", snapshot.id)
+    detach_crawl_log(snapshot.crawl_dir / CRAWL_LOG)  # the log the seal hashes must not grow after it
+    manifest = seal(snapshot.root, snapshot_id=snapshot.id, scope=scope, counts=summary.get("totals", {}))
+    logger.info("sealed snapshot %s: %d files", snapshot.id, len(manifest["resources"]))
+    if store.remote:
+        status = publish(snapshot.root, store, snapshot.id,
+                         patience=settings.getfloat("NIANBAO_STORE_PATIENCE", 600))
+        if status["complete"]:
+            logger.info("uploaded snapshot %s to %s (%d files, %d retries)",
+                        snapshot.id, store, status["uploaded"], status["retries"])

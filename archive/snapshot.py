@@ -28,6 +28,7 @@ def new_snapshot_id(now: datetime | None = None) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
+PARTS = "parts"  # the workers' folders of a crawl on many workers, until it is sealed
 JOB_MARKER = "nianbao_snapshot_id"  # in Scrapy's job directory: the snapshot a resumed crawl goes on writing
 
 
@@ -117,5 +118,16 @@ class Snapshot:
         if snapshot is None:
             settings = crawler.settings
             snapshot = cls.create(settings.get("NIANBAO_STORE"), snapshot_id_for(settings), settings.get("NIANBAO_SPOOL"))
+            if settings.get("NIANBAO_SNAPSHOT_PART"):  # one of many workers: its own part, merged when sealed
+                snapshot = snapshot.part(settings.get("NIANBAO_SNAPSHOT_PART"))
             crawler._nianbao_snapshot = snapshot
         return snapshot
+
+    def part(self, worker: str) -> "Snapshot":
+        """The folder one worker of a crawl writes in (`parts/<worker>/`), same id and store."""
+        if not SNAPSHOT_ID.fullmatch(worker):
+            raise ValueError(f"unsafe worker name {worker!r}")
+        root = self.root / PARTS / worker
+        for sub in ("warc", "corpus", "crawl"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        return Snapshot(self.id, root, self.store)

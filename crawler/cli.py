@@ -63,6 +63,14 @@ def crawl(args) -> int:
     if store.remote:
         store.check_credentials()
     check_spider(settings, args.spider)
+    if args.workers != 1 and not args.redis:
+        raise UserError("--workers needs --redis redis://HOST:PORT/DB (the workers share their frontier there)")
+    if args.redis:  # one crawl as many workers: the snapshot is the one going on in Redis, if any
+        from crawler.cluster.launch import cluster_snapshot_id
+
+        settings.set("REDIS_URL", args.redis, priority="cmdline")
+        settings.set("NIANBAO_SNAPSHOT_ID", cluster_snapshot_id(args.redis, args.spider, settings.get("NIANBAO_SNAPSHOT_ID")),
+                     priority="cmdline")
     # with a job directory, a crawl started again after a crash goes on in the same snapshot
     snapshot_id = snapshot_id_for(settings)
     settings.set("NIANBAO_SNAPSHOT_ID", snapshot_id, priority="cmdline")
@@ -75,11 +83,16 @@ def crawl(args) -> int:
         snapshot = Snapshot.create(settings.get("NIANBAO_STORE"), snapshot_id, settings.get("NIANBAO_SPOOL"))
         settings.set("LOG_FILE", str(snapshot.crawl_dir / CRAWL_LOG), priority="cmdline")
         settings.set("NIANBAO_PROGRESS", True, priority="default")
-        process = CrawlerProcess(settings)
-        screen_errors()
         failed = []  # a spider that could not start: its error, not Twisted's log of it
-        process.crawl(args.spider, **spider_args).addErrback(failed.append)
-        process.start()
+        if args.redis:
+            from crawler.cluster.launch import run_workers
+
+            run_workers(args.spider, spider_args, settings, args.workers)
+        else:
+            process = CrawlerProcess(settings)
+            screen_errors()
+            process.crawl(args.spider, **spider_args).addErrback(failed.append)
+            process.start()
     finally:
         if portal:
             portal.stop()
@@ -285,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--offline", action="store_true", help="crawl the bundled offline portal instead of the web")
     p.add_argument("--store", help="store URI (a path or file://…); default $NIANBAO_STORE or ./data")
     p.add_argument("--jobdir", help="Scrapy job directory, to pause and resume a crawl")
+    p.add_argument("--redis", metavar="redis://HOST:PORT/DB", help="one crawl as many workers sharing a frontier in this Redis")
+    p.add_argument("--workers", type=int, default=1, help="with --redis: worker processes to run on this machine")
     p.add_argument("-a", action="append", metavar="NAME=VALUE", help="spider argument, e.g. districts=合川区,大渡口区")
     p.add_argument("-s", action="append", metavar="NAME=VALUE", help="Scrapy setting")
     p.set_defaults(run=crawl)

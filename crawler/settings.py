@@ -23,6 +23,9 @@ NIANBAO_SNAPSHOT_ID = None  # None: a new time-sortable id
 NIANBAO_PROXY = None  # set to the offline replica's address to crawl it
 NIANBAO_WARC_MAX_SIZE = 1_000_000_000
 NIANBAO_OPERATOR = ""
+REDIS_URL = None  # redis://HOST:PORT/DB: this process is one worker of a crawl shared through Redis (crawler/cluster/)
+NIANBAO_CLUSTER_WORKER = None  # the worker's name, unique in the cluster; None: host_pid
+NIANBAO_CLUSTER_HEARTBEAT = 10.0  # seconds without a heartbeat after which a worker's requests are taken up
 NIANBAO_INCREMENTAL = True  # conditional requests and revisits against the previous complete snapshot
 # who site operators can reach; `{contact}` of USER_AGENT (filled in by crawler.politeness)
 NIANBAO_CONTACT = os.environ.get("NIANBAO_CONTACT") or "https://github.com/nianbao/nianbao"
@@ -72,6 +75,7 @@ ADDONS = {
     "crawler.logfilter.RedactCredentials": 0,
     "crawler.politeness.ContactUserAgent": 1,
     "crawler.browser.BrowserAddon": 2,  # scrapy-playwright's settings, from NIANBAO_BROWSER and NIANBAO_PROXY
+    "crawler.cluster.addon.ClusterAddon": 3,  # with REDIS_URL: one worker of a crawl shared through Redis
 }
 
 DOWNLOADER_MIDDLEWARES = {

@@ -1,0 +1,129 @@
+"""One snapshot from the parts many workers wrote (`parts/<worker>/`, see `Snapshot.part`).
+
+Each worker wrote its own WARC files (Annex C names with the worker in the prefix, so none
+collide), its own corpus and crawl records. Merging moves the WARC files into `warc/` (a file a
+killed worker left `.open` is cut after its last complete exchange, as a resumed crawl does), and
+writes one `documents.jsonl` sorted by doc_id, the text and tables of exactly those documents,
+the attachments and failures (each line once, sorted), one summary and the workers' stats. The
+snapshot then has the layout of a single-process crawl and is sealed as one.
+
+A document two workers both wrote (a page taken up again after a kill, or two spellings of one
+report, such as its `_wap` copy) is kept once: the record with the shortest URL (the plain
+spelling, the one a report column links and a single process therefore meets first), then the
+smallest line, so the result does not depend on which worker came first.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from .resume import repair_open_warc
+from .snapshot import PARTS
+
+
+def part_dirs(root: Path) -> list[Path]:
+    return sorted(p for p in (root / PARTS).iterdir() if p.is_dir()) if (root / PARTS).is_dir() else []
+
+
+def whole_lines(path: Path) -> list[str]:
+    """A part's JSON lines; a torn last line (a killed worker's) is left out."""
+    if not path.exists():
+        return []
+    data = path.read_text("utf-8")
+    return [line + "\n" for line in data[: data.rfind("\n") + 1].splitlines() if line]
+
+
+def merge_warcs(parts: list[Path], warc_dir: Path) -> list[str]:
+    notes = []
+    warc_dir.mkdir(parents=True, exist_ok=True)
+    for part in parts:
+        for left_open in sorted((part / "warc").glob("*.warc.gz.open")):
+            notes.append(repair_open_warc(left_open))
+        for warc in sorted((part / "warc").glob("*.warc.gz")):
+            target = warc_dir / warc.name
+            if target.exists():
+                raise FileExistsError(f"two workers wrote {warc.name}")
+            warc.replace(target)
+    return notes
+
+
+def merge_documents(parts: list[Path], corpus: Path) -> list[dict]:
+    chosen: dict[str, tuple[str, Path]] = {}
+    preference = lambda line: (len(json.loads(line)["url"]), line)  # noqa: E731
+    for part in parts:
+        for line in whole_lines(part / "corpus" / "documents.jsonl"):
+            doc_id = json.loads(line)["doc_id"]
+            if doc_id not in chosen or preference(line) < preference(chosen[doc_id][0]):
+                chosen[doc_id] = (line, part)
+    for sub in ("text", "tables"):
+        (corpus / sub).mkdir(parents=True, exist_ok=True)
+    documents = []
+    for doc_id in sorted(chosen):
+        line, part = chosen[doc_id]
+        for sub, suffix in (("text", ".txt"), ("tables", ".json")):
+            shutil.copyfile(part / "corpus" / sub / f"{doc_id}{suffix}", corpus / sub / f"{doc_id}{suffix}")
+        documents.append(json.loads(line))
+    partial = corpus / "documents.jsonl.part"
+    partial.write_text("".join(chosen[d][0] for d in sorted(chosen)), encoding="utf-8")
+    partial.replace(corpus / "documents.jsonl")
+    return documents
+
+
+def merge_lines(parts: list[Path], relative: str, target: Path) -> None:
+    lines = sorted({line for part in parts for line in whole_lines(part / relative)})
+    if lines or any((part / relative).exists() for part in parts):
+        target.write_text("".join(lines), encoding="utf-8")
+
+
+def merge_summaries(parts: list[Path], documents: list[dict], snapshot_id: str) -> dict:
+    """One summary: the workers' counts added up, reports counted once from the merged corpus."""
+    rows: dict[str, Counter] = defaultdict(Counter)
+    reasons: dict[str, Counter] = defaultdict(Counter)
+    spider, columns = None, []
+    for part in parts:
+        path = part / "crawl" / "summary.json"
+        if not path.exists():  # a killed worker: its work was taken up by the others
+            continue
+        summary = json.loads(path.read_text("utf-8"))
+        spider = spider or summary["spider"]
+        columns = columns or list(summary["totals"])
+        for name, row in summary["portals"].items():
+            rows[name].update({c: row[c] for c in columns})
+            reasons[name].update(row.get("failure_reasons", {}))
+    reports = Counter(doc["portal"] for doc in documents)
+    portals = {name: {c: (reports[name] if c == "reports" else rows[name][c]) for c in columns}
+               | {"failure_reasons": dict(reasons[name])} for name in sorted(rows)}
+    return {"snapshot_id": snapshot_id, "spider": spider, "finish_reason": "finished",
+            "totals": {c: sum(r[c] for r in portals.values()) for c in columns},
+            "portals": portals}
+
+
+def merge_stats(parts: list[Path]) -> dict:
+    """Numbers added up over the workers; each worker's own stats under `workers`."""
+    total: Counter = Counter()
+    workers = {}
+    for part in parts:
+        path = part / "crawl" / "stats.json"
+        if path.exists():
+            stats = json.loads(path.read_text("utf-8"))
+            workers[part.name] = stats
+            total.update({k: v for k, v in stats.items() if isinstance(v, (int, float)) and not isinstance(v, bool)})
+    return {**dict(sorted(total.items())), "nianbao/workers": len(parts), "workers": workers}
+
+
+def merge_parts(root: Path, snapshot_id: str) -> list[str]:
+    """Merge the workers' parts of a snapshot into it and remove them; notes on repairs."""
+    parts = part_dirs(root)
+    notes = merge_warcs(parts, root / "warc")
+    documents = merge_documents(parts, root / "corpus")
+    merge_lines(parts, "corpus/attachments.jsonl", root / "corpus" / "attachments.jsonl")
+    merge_lines(parts, "crawl/failures.jsonl", root / "crawl" / "failures.jsonl")
+    (root / "crawl").mkdir(parents=True, exist_ok=True)
+    summary = merge_summaries(parts, documents, snapshot_id)
+    (root / "crawl" / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    (root / "crawl" / "stats.json").write_text(json.dumps(merge_stats(parts), indent=1, default=str), encoding="utf-8")
+    shutil.rmtree(root / PARTS)
+    return notes

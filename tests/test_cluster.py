@@ -1,0 +1,242 @@
+"""One crawl as many workers on a real Redis server (crawler/cluster/, archive/merge.py).
+
+Each test module run starts its own `redis-server` (Debian's) on a free 127.0.0.1 port with a
+temporary folder, and stops it; nothing leaves the machine.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from warcio.archiveiterator import ArchiveIterator
+
+from conftest import ROOT, CrawlResult, run_nianbao
+
+sys.path.insert(0, str(ROOT))  # the bench/ folder is not installed
+from bench.cluster import ArrivalClock, free_port, request_starts_by_host, smallest_gap  # noqa: E402
+from test_resume import assert_same_corpus  # noqa: E402
+
+SPIDER = "chongqing_districts"
+POINTERS = ("warc_file", "warc_offset", "warc_record_id", "captured_at")  # where this run's WARC put it
+
+
+class RedisServer:
+    """Debian's redis-server on a free port, with its append-only file in a folder of its own."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.port = folder, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.client = redis.Redis(port=self.port)
+        self.proc = None
+
+    def start(self) -> "RedisServer":
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
+                                      str(self.folder), "--save", "", "--appendonly", "yes"], stdout=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                self.client.ping()
+                return self
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()  # SIGTERM: Redis writes its append-only file out and exits
+        self.proc.wait(20)
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    if not shutil.which("redis-server"):
+        pytest.fail("redis-server is missing: `make install` installs Debian's")
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_redis(redis_server):
+    redis_server.client.flushall()
+    return redis_server.url
+
+
+def assert_corpus_files_identical(result: CrawlResult, reference: CrawlResult) -> None:
+    """The corpus of the workers is the single process's, byte for byte, but for WARC pointers."""
+    docs = {d["doc_id"]: d for d in reference.documents}
+    lines = (result.root / "corpus" / "documents.jsonl").read_text("utf-8").splitlines()
+    assert [json.loads(line)["doc_id"] for line in lines] == sorted(json.loads(line)["doc_id"] for line in lines)
+    for doc in result.documents:
+        assert {k: v for k, v in doc.items() if k not in POINTERS} == {k: v for k, v in docs[doc["doc_id"]].items() if k not in POINTERS}
+        for sub, suffix in (("text", ".txt"), ("tables", ".json")):
+            name = f"corpus/{sub}/{doc['doc_id']}{suffix}"
+            assert (result.root / name).read_bytes() == (reference.root / name).read_bytes(), name
+    assert len(list((result.root / "corpus" / "text").iterdir())) == len(result.documents)
+
+
+def test_two_workers_make_the_single_process_snapshot_politely(tmp_path, fresh_redis, offline_crawl):
+    from replica.server import OfflinePortal
+
+    districts, delay, store = "璧山区", 0.2, tmp_path / "store"
+    with OfflinePortal() as portal:
+        clock = ArrivalClock(portal)
+        workers = [start_worker(worker_command(store, fresh_redis, name, portal.proxy_url, districts,
+                                               DOWNLOAD_DELAY=delay), tmp_path / f"{name}.log") for name in ("a", "b")]
+        statuses = [worker.wait(300) for worker in workers]
+    logs = {name: (tmp_path / f"{name}.log").read_text() for name in ("a", "b")}
+    assert statuses == [0, 0], logs
+    assert not any("Traceback" in log for log in logs.values()), logs
+    assert sum("is the last: merged" in log for log in logs.values()) == 1
+    assert not any("unfinished requests" in log for log in logs.values())  # every request taken was acknowledged
+    result = CrawlResult(store, None)
+    assert (result.root / "manifest.json").exists() and not (result.root / "parts").exists()
+    assert run_nianbao("verify", str(result.root)).returncode == 0
+    assert_same_corpus(result, offline_crawl, districts)
+    assert_corpus_files_identical(result, offline_crawl)
+    assert result.summary["totals"]["reports"] == len(result.documents)
+
+    # both workers fetched, each into its own WARC files; one host at a time over both, `delay` apart
+    stats = json.loads((result.root / "crawl" / "stats.json").read_text())
+    assert sorted(stats["workers"]) == ["a", "b"]
+    assert all(w["downloader/request_count"] > 5 for w in stats["workers"].values())
+    by_host = request_starts_by_host(result.warc_files)
+    assert any(len({f.split("-")[1] for _, f in times}) == 2 for times in by_host.values())
+    print(f"smallest gap between two requests to one host over both workers: {clock.smallest_gap(robots=False):.3f} s "
+          f"as the portal received them ({clock.smallest_gap():.3f} s with robots.txt), {smallest_gap(by_host):.3f} s "
+          f"between WARC records (delay {delay} s)")
+    assert clock.smallest_gap(robots=False) >= delay - 0.002  # the frontier's clock counts whole milliseconds
+    # the crawl is over: the same command would start a new one
+    assert redis.Redis.from_url(fresh_redis).keys("nianbao:*") == []
+    # a worker of this crawl that starts only now stops at once, leaving the sealed snapshot alone
+    late = subprocess.run(worker_command(store, fresh_redis, "c", "http://127.0.0.1:9", districts,
+                                         NIANBAO_SNAPSHOT_ID=result.root.name),
+                          cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"})
+    assert late.returncode != 0 and "is over (sealed): this worker has nothing to do" in late.stderr, late.stderr[-2000:]
+    assert not (result.root / "parts").exists()
+    assert run_nianbao("verify", str(result.root)).returncode == 0
+
+
+def worker_command(store: Path, redis_url: str, name: str, proxy: str, districts: str, **more) -> list[str]:
+    """One worker, as on any machine of a cluster: `scrapy crawl … -s REDIS_URL=…`."""
+    from crawler.cli import OFFLINE_SETTINGS
+
+    settings = {**OFFLINE_SETTINGS, "NIANBAO_PROXY": proxy, "NIANBAO_STORE": store, "REDIS_URL": redis_url,
+                "NIANBAO_CLUSTER_WORKER": name, "NIANBAO_CLUSTER_HEARTBEAT": 2, **more}
+    return [sys.executable, "-m", "scrapy", "crawl", SPIDER, *[a for k, v in settings.items() for a in ("-s", f"{k}={v}")],
+            "-a", f"districts={districts}"]
+
+
+def start_worker(command: list[str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(log, "wb"),
+                            env={**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"})
+
+
+def documents_written(store: Path, worker: str) -> int:
+    return sum(p.read_bytes().count(b"\n") for p in store.glob(f"snapshots/*/parts/{worker}/corpus/documents.jsonl"))
+
+
+def kill_while_in_flight(proc: subprocess.Popen, server: redis.Redis, worker: str) -> list[str]:
+    """SIGKILL a worker; the URLs it had taken from the frontier and not finished (read while it
+    is stopped, so the list is exactly what it held when it died)."""
+    import pickle
+
+    proc.send_signal(signal.SIGSTOP)
+    held = server.hvals(f"nianbao:{SPIDER}:flight:{worker}")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return sorted(pickle.loads(entry.split(b"\n", 1)[1])["url"] for entry in held)
+
+
+def request_urls(warc_files) -> set[str]:
+    urls = set()
+    for path in warc_files:
+        with open(path, "rb") as stream:
+            urls |= {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(stream) if r.rec_type == "request"}
+    return urls
+
+
+def test_a_killed_workers_requests_are_taken_up_by_the_other(tmp_path, fresh_redis, offline_crawl):
+    from replica.server import OfflinePortal
+
+    districts, store, server = "璧山区,合川区", tmp_path / "store", redis.Redis.from_url(fresh_redis)
+    with OfflinePortal() as portal:
+        a = start_worker(worker_command(store, fresh_redis, "a", portal.proxy_url, districts), tmp_path / "a.log")
+        b = start_worker(worker_command(store, fresh_redis, "b", portal.proxy_url, districts), tmp_path / "b.log")
+        try:
+            deadline = time.monotonic() + 120
+            while not (documents_written(store, "a") >= 5 and server.hlen(f"nianbao:{SPIDER}:flight:a") >= 2):
+                assert a.poll() is None and time.monotonic() < deadline, (tmp_path / "a.log").read_text()[-3000:]
+                time.sleep(0.005)
+            held = kill_while_in_flight(a, server, "a")
+            assert b.wait(180) == 0, (tmp_path / "b.log").read_text()[-4000:]
+        finally:
+            for proc in (a, b):
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+    log = (tmp_path / "b.log").read_text()
+    assert "Traceback" not in log, log[-4000:]
+    assert f"worker a stopped beating: {len(held)} requests it had taken are queued again" in log
+    result = CrawlResult(store, None)
+    assert (result.root / "manifest.json").exists()
+    assert run_nianbao("verify", str(result.root)).returncode == 0
+    # the WARC file `a` left open was cut after its last complete exchange: every record is valid
+    validated = run_nianbao("validate", str(result.root))
+    assert validated.returncode == 0, validated.stdout[-2000:] + validated.stderr[-2000:]
+    assert_same_corpus(result, offline_crawl, districts)
+    assert_corpus_files_identical(result, offline_crawl)
+    # what `a` held when it died was fetched again by `b` (scrapy-redis alone would have lost it)
+    taken_up_by_b = request_urls(p for p in result.warc_files if p.name.startswith("nianbao-b-"))
+    assert held and set(held) <= taken_up_by_b, sorted(set(held) - taken_up_by_b)
+
+
+def test_redis_restarted_mid_crawl_then_every_worker_killed_the_same_command_finishes(tmp_path, redis_server, offline_crawl):
+    redis_server.client.flushall()
+    districts, store = "璧山区,合川区", tmp_path / "store"
+    command = [sys.executable, "-m", "crawler.cli", "crawl", SPIDER, "--offline", "--store", str(store),
+               "--redis", redis_server.url, "--workers", "2", "-a", f"districts={districts}"]
+    written = lambda: sum(documents_written(store, f"*_w{i}") for i in (1, 2))  # noqa: E731
+    crawl = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "first.log", "wb"),
+                             start_new_session=True)
+    try:
+        for moment in (8, 20):
+            deadline = time.monotonic() + 120
+            while written() < moment:
+                assert crawl.poll() is None and time.monotonic() < deadline, (tmp_path / "first.log").read_text()[-3000:]
+                time.sleep(0.005)
+            if moment == 8:  # Redis goes down and comes back with what its append-only file kept
+                redis_server.stop()
+                redis_server.start()
+        os.killpg(crawl.pid, signal.SIGKILL)  # every worker and the command itself
+    finally:
+        if crawl.poll() is None:
+            os.killpg(crawl.pid, signal.SIGKILL)
+        crawl.wait()
+    first_log = (tmp_path / "first.log").read_text()
+    assert "Traceback" not in first_log, first_log[-4000:]
+    assert not list(store.glob("snapshots/*/manifest.json"))
+
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-4000:]
+    assert "Traceback" not in again.stderr, again.stderr[-4000:]
+    result = CrawlResult(store, again)  # one snapshot: the second run went on in the first one's
+    assert (result.root / "manifest.json").exists()
+    assert run_nianbao("verify", str(result.root)).returncode == 0
+    assert_same_corpus(result, offline_crawl, districts)
+    assert_corpus_files_identical(result, offline_crawl)
+
+
+def test_bad_cluster_arguments_are_one_line_errors():
+    for args, message in ((["--workers", "3"], "--workers needs --redis"),
+                          (["--redis", "redis://127.0.0.1:1/0"], "cannot use Redis at redis://127.0.0.1:1/0"),
+                          (["--redis", "localhost:6379"], "cannot use Redis at localhost:6379")):
+        proc = run_nianbao("crawl", SPIDER, *args, timeout=60)
+        assert proc.returncode == 1 and proc.stderr.startswith(f"nianbao: {message}"), proc.stderr
+        assert "Traceback" not in proc.stderr
