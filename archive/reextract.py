@@ -21,9 +21,11 @@ from scrapy.http import Headers, HtmlResponse
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.charset import honest_encoding
-from crawler.items import CrawlFailure, ReportPage, WarcRef
+from crawler.items import CrawlFailure, ReportFile, ReportPage, WarcRef
 from crawler.portals import load_registry
 from crawler.urls import canonical_url
+
+from pipelines.extraction.files.sniff import file_type
 
 from .manifest import seal
 from .records import RecordReader, archived_payload, metadata_fields, scan_snapshot
@@ -57,7 +59,7 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -
     reader = RecordReader(store, snapshot_id, warc_dir)
     for capture in scan_snapshot(None, snapshot_id, warc_dir):
         meta = capture.meta
-        if meta.get("kind") != "report" or capture.payload_at is None:
+        if meta.get("kind") not in ("report", "attachment") or capture.payload_at is None:
             continue
         if capture.payload_at.snapshot != snapshot_id and store is None:
             raise FileNotFoundError(f"{capture.url}: its payload is in snapshot {capture.payload_at.snapshot}; "
@@ -67,6 +69,15 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -
             continue
         encoding = next((v.decode("latin-1") for k, v in http_headers if k.lower() == b"content-encoding"), None)
         headers = Headers([(k, v) for k, v in http_headers if k.lower() != b"content-encoding"])
+        body = decoded_body(payload, encoding)
+        if file_type(body):  # a report file, as the spider yields it (`parse_attachment`)
+            yield ReportFile(
+                url=capture.url, canonical_url=canonical_url(capture.url), portal=meta.get("portal", ""),
+                portal_code=codes.get(meta.get("portal", "")), body=body,
+                content_type=(headers.get(b"Content-Type") or b"").decode("latin-1"), capture=capture.ref())
+            continue
+        if meta.get("kind") != "report":
+            continue
         response = honest_encoding(HtmlResponse(url=capture.url, body=decoded_body(payload, encoding), headers=headers))
         yield ReportPage(
             url=capture.url,

@@ -149,17 +149,38 @@ def serve(args) -> int:
 
 def extract(args) -> int:
     from pipelines.extraction import read_page
+    from pipelines.extraction.files import file_type
 
     raw = Path(args.page).read_bytes()
+    if file_type(raw):  # a report file: PDF, DOCX, DOC, WPS
+        print(json.dumps({"url": args.url or "", **read_file_or_fail(raw).to_dict()}, ensure_ascii=False, indent=1))
+        return 0
     html = decode_html(raw)
     print(json.dumps({"url": args.url or "", **read_page(html, args.url or "").to_dict()}, ensure_ascii=False, indent=1))
     return 0
 
 
-def tables(args) -> int:
-    from pipelines.statistics import parse_file
+def read_file_or_fail(raw: bytes):
+    from crawler.errors import UserError
+    from pipelines.extraction.files import UnreadableFile, read_file
 
-    results = parse_file(args.file)
+    try:
+        return read_file(raw)
+    except (UnreadableFile, RuntimeError) as exc:
+        raise UserError(str(exc), 1) from exc
+
+
+def tables(args) -> int:
+    from pipelines.extraction.files import file_type
+    from pipelines.statistics import parse_document, parse_file
+
+    raw = Path(args.file).read_bytes()
+    if file_type(raw):  # a report file: its tables as read from the file (OCR flagged)
+        read = read_file_or_fail(raw)
+        results = [{**parse_document({"tables": read.tables, "text": read.text}), "ocr": read.ocr,
+                    "ocr_confidence": read.ocr_confidence}]
+    else:
+        results = parse_file(args.file)
     for parsed in results:
         if "doc_id" in parsed:  # documents.jsonl: one result a line
             print(json.dumps(parsed, ensure_ascii=False))

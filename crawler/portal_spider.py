@@ -14,7 +14,9 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from .failures import describe_failure
-from .items import Attachment, CrawlFailure, ReportPage
+from pipelines.extraction.files.sniff import file_type
+
+from .items import Attachment, CrawlFailure, ReportFile, ReportPage
 from .portals import Portal, load_registry
 from .urls import (
     PLATFORM_RULES,
@@ -140,7 +142,7 @@ class PortalSpider(scrapy.Spider):
     def parse_report(self, response: Response):
         portal = self.portal_of(response)
         if not isinstance(response, TextResponse):
-            # a report published as a file only: keep it as an attachment of its column
+            # a report published as a file only: an attachment of its column, and a document
             yield from self.parse_attachment(response)
             return
         attachments = []
@@ -172,6 +174,17 @@ class PortalSpider(scrapy.Spider):
             size=len(response.body),
             sha256=sha256(response.body).hexdigest(),
         )
+        if file_type(response.body):  # a report file (PDF, Word, WPS): read as a document too
+            yield ReportFile(
+                url=response.url,
+                canonical_url=canonical_url(response.url),
+                portal=portal.name,
+                portal_code=portal.code,
+                body=response.body,
+                content_type=(response.headers.get("Content-Type") or b"").decode("latin-1"),
+                listed_title=response.meta.get("name", "") or response.meta.get("listed_title", ""),
+                parent_url=response.meta.get("parent_url", ""),
+            )
 
     def on_error(self, failure):
         request = failure.request

@@ -10,7 +10,7 @@ import logging
 
 from scrapy.exceptions import DropItem
 
-from crawler.items import CrawlFailure, Document, ReportPage
+from crawler.items import CrawlFailure, Document, ReportFile, ReportPage
 from pipelines.extraction import EXTRACTOR_VERSION, is_annual_report, read_page
 
 logger = logging.getLogger(__name__)
@@ -30,14 +30,27 @@ class NotAReport(DropItem):
 
 
 def to_document(page: ReportPage) -> Document:
-    extracted = read_page(page.html, page.url, region_hint=page.portal)
-    capture = page.capture
+    return as_document(page, read_page(page.html, page.url, region_hint=page.portal))
+
+
+def file_to_document(item: ReportFile) -> Document:
+    """A report published as a file: read by `pipelines.extraction.files` (text layer, or OCR)."""
+    from pipelines.extraction.files import read_file
+
+    extracted = read_file(item.body, listed_title=item.listed_title, region_hint=item.portal)
+    document = as_document(item, extracted)
+    document.kind, document.ocr, document.ocr_confidence = "file", extracted.ocr, extracted.ocr_confidence
+    return document
+
+
+def as_document(item: ReportPage | ReportFile, extracted) -> Document:
+    capture = item.capture
     return Document(
-        doc_id=doc_id_for(page.canonical_url),
-        url=page.url,
-        canonical_url=page.canonical_url,
-        portal=page.portal,
-        portal_code=page.portal_code,
+        doc_id=doc_id_for(item.canonical_url),
+        url=item.url,
+        canonical_url=item.canonical_url,
+        portal=item.portal,
+        portal_code=item.portal_code,
         title=extracted.title,
         issuer=extracted.issuer,
         region=extracted.region,
@@ -59,13 +72,14 @@ def to_document(page: ReportPage) -> Document:
 
 class ExtractionPipeline:
     def process_item(self, item):
-        if not isinstance(item, ReportPage):
+        if not isinstance(item, (ReportPage, ReportFile)):
             return item
         try:
-            document = to_document(item)
-        except Exception as exc:  # one unreadable page must not stop the crawl
+            document = to_document(item) if isinstance(item, ReportPage) else file_to_document(item)
+        except Exception as exc:  # one unreadable page or file must not stop the crawl
             logger.exception("extraction failed for %s", item.url)
-            return CrawlFailure(item.url, item.portal, f"extraction failed: {exc!r}"[:200], "page kept in the WARC", "report")
+            what = "page" if isinstance(item, ReportPage) else "file"
+            return CrawlFailure(item.url, item.portal, f"extraction failed: {exc!r}"[:200], f"{what} kept in the WARC", "report")
         if not (is_annual_report(document.title) or (not document.title and is_annual_report(item.listed_title))):
             raise NotAReport(f"not an annual report: {document.title or item.listed_title!r} ({item.url})")
         return document
