@@ -114,7 +114,7 @@ def _merge(values: list[float], tolerance: float) -> list[float]:
     return out
 
 
-def _grids(page: Page, tol: float) -> list[tuple[list, list]]:
+def ruled_grids(page: Page, tol: float) -> list[tuple[list, list]]:
     """Groups of rules that touch each other: each group with two rules each way is a table."""
     rules = [("h", r) for r in page.horizontal] + [("v", r) for r in page.vertical]
     parent = list(range(len(rules)))
@@ -146,8 +146,9 @@ def _covered(rules, at: float, lo: float, hi: float, tol: float) -> bool:
     return any(abs(pos - at) <= tol and a - tol <= mid <= b + tol for a, b, pos in rules)
 
 
-def read_table(hs, vs, glyphs: list[Glyph], tol: float) -> tuple[Table, list[Glyph]]:
-    """The cells of one ruled grid (spans where a rule is missing) and the glyphs it holds."""
+def grid_cells(hs, vs, tol: float) -> tuple[list[float], list[float], dict]:
+    """The grid's row and column edges and its cells: top-left slot → the slots it covers (a cell
+    spans the slots between which a rule is missing)."""
     ys = _merge([y for _, _, y in hs], tol)
     xs = _merge([x for _, _, x in vs], tol)
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
@@ -167,18 +168,32 @@ def read_table(hs, vs, glyphs: list[Glyph], tol: float) -> tuple[Table, list[Gly
     cells: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for slot in owner:
         cells.setdefault(find(slot), []).append(slot)
+    return ys, xs, {min(slots): slots for slots in cells.values()}
+
+
+def cell_boxes(hs, vs, tol: float) -> list[tuple[float, float, float, float]]:
+    """(x0, top, x1, bottom) of every cell of a ruled grid."""
+    ys, xs, cells = grid_cells(hs, vs, tol)
+    return [(xs[min(j for _, j in slots)], ys[min(i for i, _ in slots)],
+             xs[max(j for _, j in slots) + 1], ys[max(i for i, _ in slots) + 1]) for slots in cells.values()]
+
+
+def read_table(hs, vs, glyphs: list[Glyph], tol: float) -> tuple[Table, list[Glyph]]:
+    """The cells of one ruled grid (spans where a rule is missing) and the glyphs it holds."""
+    ys, xs, cells = grid_cells(hs, vs, tol)
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    slot_cell = {slot: first for first, slots in cells.items() for slot in slots}
     inside = [g for g in glyphs if xs[0] - tol <= g.cx <= xs[-1] + tol and ys[0] - tol <= g.cy <= ys[-1] + tol]
     content: dict[tuple[int, int], list[Glyph]] = {}
     for g in inside:
         i = next((k for k in range(n_rows) if g.cy <= ys[k + 1]), n_rows - 1)
         j = next((k for k in range(n_cols) if g.cx <= xs[k + 1]), n_cols - 1)
-        content.setdefault(find((i, j)), []).append(g)
+        content.setdefault(slot_cell[(i, j)], []).append(g)
     rows: list[list[dict]] = [[] for _ in range(n_rows)]
-    for root, slots in sorted(cells.items(), key=lambda kv: (min(s[0] for s in kv[1]), min(s[1] for s in kv[1]))):
-        top, left = min(s[0] for s in slots), min(s[1] for s in slots)
-        text = join_pieces([line.text for line in group_lines(content.get(root, []))])
-        rows[top].append({"text": text, "rowspan": max(s[0] for s in slots) - top + 1,
-                          "colspan": max(s[1] for s in slots) - left + 1})
+    for first, slots in sorted(cells.items()):
+        text = join_pieces([line.text for line in group_lines(content.get(first, []))])
+        rows[first[0]].append({"text": text, "rowspan": max(s[0] for s in slots) - first[0] + 1,
+                               "colspan": max(s[1] for s in slots) - first[1] + 1})
     rows = [r for r in rows if r]
     return Table(ys[0], ys[-1], rows), inside
 
@@ -189,7 +204,7 @@ def page_blocks(page: Page) -> list:
     """A page's lines and tables, top to bottom."""
     tol = max(page.width, page.height) / 400
     tables, used = [], set()
-    for hs, vs in _grids(page, tol):
+    for hs, vs in ruled_grids(page, tol):
         table, inside = read_table(hs, vs, page.glyphs, tol)
         if table.rows:
             tables.append(table)

@@ -19,11 +19,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .layout import Glyph, Page
+from .layout import Glyph, Page, cell_boxes, ruled_grids
 
 DPI = 300
 LANG = "chi_sim"
 MIN_RULE = {"h": 100, "v": 70}  # px at 300 dpi: longer than any stroke of a character
+TEXT_HEIGHT = 36  # px: the height of a line of text Tesseract's Chinese model reads best (measured)
 TIMEOUT = 300
 
 
@@ -61,7 +62,7 @@ def _rules(dark: np.ndarray, minimum: int) -> list[tuple[float, float, float]]:
     lines: list[list[float]] = []  # x0, x1, y0, y1
     for row, a, b in _runs(dark, minimum):
         for line in reversed(lines[-40:]):
-            if row - line[3] <= 3 and a <= line[1] + 12 and b >= line[0] - 12:
+            if row - line[3] <= 3 and a <= line[1] + 4 and b >= line[0] - 4:
                 line[0], line[1], line[3] = min(line[0], a), max(line[1], b), row
                 break
         else:
@@ -69,11 +70,13 @@ def _rules(dark: np.ndarray, minimum: int) -> list[tuple[float, float, float]]:
     return [(x0, x1, (y0 + y1) / 2) for x0, x1, y0, y1 in lines if x1 - x0 >= minimum and y1 - y0 <= 8]
 
 
-def find_rules(image: Image.Image) -> tuple[list, list]:
+def find_grids(image: Image.Image) -> list[tuple[list, list]]:
+    """The ruling lines of the page's tables: long thin runs of ink that meet others in a grid
+    (a long stroke of a character, or a run of them, is not one)."""
     dark = np.asarray(image.convert("L")) < 128
     horizontal = _rules(dark, MIN_RULE["h"])
     vertical = [(y0, y1, x) for y0, y1, x in _rules(dark.T, MIN_RULE["v"])]
-    return horizontal, vertical
+    return ruled_grids(Page(image.width, image.height, [], horizontal, vertical), max(image.size) / 400)
 
 
 def erase(image: Image.Image, horizontal, vertical) -> Image.Image:
@@ -85,34 +88,104 @@ def erase(image: Image.Image, horizontal, vertical) -> Image.Image:
     return Image.fromarray(pixels)
 
 
-def tesseract_words(image: Image.Image) -> list[tuple[Glyph, float]]:
+def text_height(image: Image.Image) -> float:
+    """The usual height of a line of text: runs of rows with ink (rules erased), measured in narrow
+    strips so that lines side by side (the cells of a table) do not run together; upper quartile."""
+    dark = np.asarray(image.convert("L")) < 128
+    runs = []
+    step = max(60, dark.shape[1] // 16)
+    for left in range(0, dark.shape[1], step):
+        rows = dark[:, left:left + step].sum(axis=1) > 1
+        diff = np.diff(np.pad(rows.astype(np.int8), 1))
+        runs.append(np.nonzero(diff == -1)[0] - np.nonzero(diff == 1)[0])
+    runs = np.sort(np.concatenate(runs)) if runs else np.array([])
+    runs = runs[runs >= 8]
+    return float(runs[int(0.75 * (len(runs) - 1))]) if len(runs) else float(TEXT_HEIGHT)
+
+
+def tesseract_words(image: Image.Image, psm: int = 6, dx: float = 0, dy: float = 0) -> list[tuple[Glyph, float]]:
+    """Tesseract's words, the image scaled so its text is of the height the model reads best;
+    boxes in the coordinates of the page the image was cut from (at dx, dy)."""
+    scale = min(1.0, max(0.25, TEXT_HEIGHT / text_height(image)))
+    if scale < 0.95:
+        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.LANCZOS)
+    else:
+        scale = 1.0
+    return [(Glyph(g.text, dx + g.x0 / scale, dy + g.top / scale, dx + g.x1 / scale, dy + g.bottom / scale), conf)
+            for g, conf in _tesseract(image, psm)]
+
+
+def _tesseract(image: Image.Image, psm: int) -> list[tuple[Glyph, float]]:
+    return _tesseract_images([image], psm)[0]
+
+
+def _tesseract_images(images: list[Image.Image], psm: int) -> list[list[tuple[Glyph, float]]]:
+    """Tesseract's words of each image, in one run (the model is loaded once: a list of image
+    files is one of its inputs)."""
     binary = shutil.which("tesseract")
     if not binary:
         raise OcrUnavailable("Tesseract is not installed: `make install` installs tesseract-ocr and tesseract-ocr-chi-sim")
     with tempfile.TemporaryDirectory(prefix="nianbao-ocr-") as tmp:
-        path = Path(tmp) / "page.png"
-        image.save(path, dpi=(DPI, DPI))
-        proc = subprocess.run([binary, str(path), "stdout", "-l", LANG, "--psm", "6", "tsv"],
+        paths = []
+        for n, image in enumerate(images):
+            paths.append(Path(tmp) / f"{n:04d}.png")
+            image.save(paths[-1])  # no resolution: a stated one makes the model misjudge the (rescaled) text size
+        listing = Path(tmp) / "images.txt"
+        listing.write_text("".join(f"{p}\n" for p in paths))
+        proc = subprocess.run([binary, str(listing), "stdout", "-l", LANG, "--psm", str(psm), "tsv"],
                               capture_output=True, timeout=TIMEOUT)
     if proc.returncode != 0:
         raise OcrUnavailable(f"tesseract failed: {proc.stderr.decode(errors='replace')[-200:]}")
-    words = []
+    words: list[list[tuple[Glyph, float]]] = [[] for _ in images]
     for row in csv.DictReader(io.StringIO(proc.stdout.decode("utf-8")), delimiter="\t", quoting=csv.QUOTE_NONE):
         text = (row.get("text") or "").strip()
         if row.get("level") != "5" or not text or float(row["conf"]) < 0:
             continue
         left, top, width, height = (int(row[k]) for k in ("left", "top", "width", "height"))
-        words.append((Glyph(text, left, top, left + width, top + height), float(row["conf"])))
+        words[int(row["page_num"]) - 1].append((Glyph(text, left, top, left + width, top + height), float(row["conf"])))
+    return words
+
+
+def cell_words(image: Image.Image, hs, vs) -> list[tuple[Glyph, float]]:
+    """Every cell of a table read on its own (a table read as one block mixes a cell's two lines
+    with its neighbours' one), all cells in one Tesseract run."""
+    crops, offsets = [], []
+    for x0, top, x1, bottom in cell_boxes(hs, vs, max(image.size) / 400):
+        box = (int(x0) + 6, int(top) + 6, int(x1) - 5, int(bottom) - 5)
+        if box[2] - box[0] < 8 or box[3] - box[1] < 8:
+            continue
+        crop = image.crop(box)
+        if not (np.asarray(crop) < 128).any():
+            continue
+        pad = Image.new("L", (crop.width + 40, crop.height + 40), 255)  # Tesseract reads ink near an edge badly
+        pad.paste(crop, (20, 20))
+        crops.append(pad)
+        offsets.append((box[0] - 20, box[1] - 20))
+    words = []
+    for found, (dx, dy) in zip(_tesseract_images(crops, 6) if crops else [], offsets):
+        words += [(Glyph(g.text, g.x0 + dx, g.top + dy, g.x1 + dx, g.bottom + dy), conf) for g, conf in found]
     return words
 
 
 def ocr_page(page) -> tuple[Page, list[float]]:
-    """A PDF page read by OCR: the layout's page (in pixels) and the confidence of every word."""
+    """A PDF page read by OCR: the layout's page (in pixels) and the confidence of every word.
+    Each table is read on its own, scaled for its own (smaller) text."""
     image = page.render(scale=DPI / 72, grayscale=True).to_pil().convert("L")
     angle = skew_angle(image)
     if angle:
         image = image.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=255)
-    horizontal, vertical = find_rules(image)
-    words = tesseract_words(erase(image, horizontal, vertical))
+    grids = find_grids(image)
+    horizontal = [r for hs, _ in grids for r in hs]
+    vertical = [r for _, vs in grids for r in vs]
+    clean = erase(image, horizontal, vertical)
+    boxes = [(min(x0 for x0, _, _ in hs), min(y for _, _, y in hs), max(x1 for _, x1, _ in hs), max(y for _, _, y in hs))
+             for hs, _ in grids]
+
+    def in_table(g: Glyph) -> bool:
+        return any(x0 <= g.cx <= x1 and y0 <= g.cy <= y1 for x0, y0, x1, y1 in boxes)
+
+    words = [w for w in tesseract_words(clean) if not in_table(w[0])]
+    for hs, vs in grids:
+        words += cell_words(clean, hs, vs)
     return (Page(image.width, image.height, [g for g, _ in words], horizontal, vertical),
             [conf for _, conf in words])
