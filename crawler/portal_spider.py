@@ -175,16 +175,9 @@ class PortalSpider(scrapy.Spider):
             sha256=sha256(response.body).hexdigest(),
         )
         if file_type(response.body):  # a report file (PDF, Word, WPS): read as a document too
-            yield ReportFile(
-                url=response.url,
-                canonical_url=canonical_url(response.url),
-                portal=portal.name,
-                portal_code=portal.code,
-                body=response.body,
-                content_type=(response.headers.get("Content-Type") or b"").decode("latin-1"),
-                listed_title=response.meta.get("name", "") or response.meta.get("listed_title", ""),
-                parent_url=response.meta.get("parent_url", ""),
-            )
+            declared = (response.headers.get("Content-Type") or b"").decode("latin-1")
+            yield ReportFile(response.url, canonical_url(response.url), portal.name, portal.code, response.body, declared,
+                             listed_title=response.meta.get("name", ""), parent_url=response.meta.get("parent_url", ""))
 
     def on_error(self, failure):
         request = failure.request

@@ -297,7 +297,7 @@ def add_cases(replica, builder) -> list[tuple]:
     month = f"{first.dir}{first.date[:6]}/"
     word = f"W0{first.date}990001.doc"
     holder = next(d for d in hostile.docs if d.file_seed)  # the attachment-only report, in Word this time
-    holder.extra_files.append(word)
+    holder.extra_files.append(month + word)
     replica.hostile[(host, month + word)] = lambda h, page, path: h.reply(
         200, attachment_page(holder, word).body, "application/msword")
     huge = f"W0{first.date}990002.pdf"

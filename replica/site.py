@@ -82,7 +82,7 @@ class Doc:
     body_html: str = ""
     file_only: str = ""  # a report published only as a file of this type: the list links the file
     file_seed: str | None = None  # the report its files hold, when the page's own text is not it
-    extra_files: list[str] = field(default_factory=list)  # files of this report served by hostile.py
+    extra_files: list[str] = field(default_factory=list)  # paths of files of this report served elsewhere (hostile.py)
 
     @property
     def file_name(self) -> str:
@@ -224,6 +224,8 @@ class Replica:
             month = f"http://{d.host}{d.dir}{d.date[:6]}/"
             for name in d.files():  # every report file is a document of its own
                 expected[canonical_url(month + name)] = dict(meta, kind="file")
+            for path in d.extra_files:
+                expected[canonical_url(f"http://{d.host}{path}")] = dict(meta, kind="file")
         return expected
 
     def not_reports(self) -> set[str]:

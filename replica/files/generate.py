@@ -91,7 +91,7 @@ def date_pdf(pdf: Path, date: str) -> None:
     pdf.write_bytes(PDF_DATE.sub(lambda m: b"/" + m.group(1) + b"(D:" + stamp, pdf.read_bytes()))
 
 
-def scan(pdf: Path, out: Path, seed: int = 7) -> None:
+def scan(pdf: Path, out: Path, date: str, seed: int = 7) -> None:
     """Print and scan: 200 dpi grey, 1.2° skew, speckle, black and white, image-only PDF."""
     import pypdfium2 as pdfium
     from PIL import Image, ImageFilter
@@ -107,7 +107,8 @@ def scan(pdf: Path, out: Path, seed: int = 7) -> None:
         image = image.point(lambda v: 255 if v > 165 else 0).convert("1")
         pages.append(image)
     document.close()
-    pages[0].save(out, save_all=True, append_images=pages[1:], resolution=200.0)
+    moment = datetime.strptime(date, "%Y-%m-%d").replace(hour=9, minute=30)
+    pages[0].save(out, save_all=True, append_images=pages[1:], resolution=200.0, creationDate=moment.timetuple(), modDate=moment.timetuple())
 
 
 def jobs() -> list[dict]:
@@ -126,7 +127,7 @@ def jobs() -> list[dict]:
         found.append({"stem": name, "report": name, "issuer": None, "year": None, "title": report["title"],
                       "publisher": report["issuer"], "date": date, "formats": formats})
     for _, doc in build_replica().docs:
-        for filename in doc.files() + doc.extra_files:
+        for filename in doc.files() + [path.rsplit("/", 1)[-1] for path in doc.extra_files]:
             stem, ext = filename.rsplit(".", 1)
             found.append({"stem": stem, "report": doc.file_seed or doc.seed, "issuer": doc.issuer, "year": doc.year, "title": doc.title,
                           "publisher": doc.issuer, "date": doc.publish_date, "formats": [ext]})
@@ -157,7 +158,7 @@ def generate(out: Path = OUT) -> list[Path]:
             for fmt in job["formats"]:
                 target = out / f"{stem}.{fmt}"
                 if fmt == "scan.pdf":
-                    scan(work / f"{stem}.pdf", target)
+                    scan(work / f"{stem}.pdf", target, job["date"])
                 elif fmt == "wps":
                     shutil.copyfile(work / f"{stem}.doc", target)
                 else:

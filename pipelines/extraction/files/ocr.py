@@ -103,20 +103,16 @@ def text_height(image: Image.Image) -> float:
     return float(runs[int(0.75 * (len(runs) - 1))]) if len(runs) else float(TEXT_HEIGHT)
 
 
-def tesseract_words(image: Image.Image, psm: int = 6, dx: float = 0, dy: float = 0) -> list[tuple[Glyph, float]]:
+def tesseract_words(image: Image.Image) -> list[tuple[Glyph, float]]:
     """Tesseract's words, the image scaled so its text is of the height the model reads best;
-    boxes in the coordinates of the page the image was cut from (at dx, dy)."""
+    boxes in the image's own pixels."""
     scale = min(1.0, max(0.25, TEXT_HEIGHT / text_height(image)))
     if scale < 0.95:
         image = image.resize((round(image.width * scale), round(image.height * scale)), Image.LANCZOS)
     else:
         scale = 1.0
-    return [(Glyph(g.text, dx + g.x0 / scale, dy + g.top / scale, dx + g.x1 / scale, dy + g.bottom / scale), conf)
-            for g, conf in _tesseract(image, psm)]
-
-
-def _tesseract(image: Image.Image, psm: int) -> list[tuple[Glyph, float]]:
-    return _tesseract_images([image], psm)[0]
+    return [(Glyph(g.text, g.x0 / scale, g.top / scale, g.x1 / scale, g.bottom / scale), conf)
+            for g, conf in _tesseract_images([image], 6)[0]]
 
 
 def _tesseract_images(images: list[Image.Image], psm: int) -> list[list[tuple[Glyph, float]]]:
