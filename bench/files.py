@@ -117,7 +117,7 @@ def main() -> int:
         rows.append(("ocr", a, "tesseract on the rendered page, no deskew or rules", b))
     print(f"{'what':<7} {'ours p/s':>9} {'alt p/s':>9} {'ratio':>6}  alternative")
     for what, a, name, b in rows:
-        print(f"{what:<7} {a:>9.1f} {b:>9.1f} {a / b:>6.2f}  {name}")
+        print(f"{what:<7} {a:>9.2f} {b:>9.2f} {a / b:>6.2f}  {name}")
     print(f"peak memory reading a 100-page PDF: {peak_memory_mb(hundred_pages()):.0f} MB (whole process)")
     return 0
 

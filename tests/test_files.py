@@ -103,7 +103,10 @@ def test_a_scanned_page_is_read_by_ocr_with_its_confidence():
     one_page.save(buffer)
     read = read_file(buffer.getvalue())
     assert read.ocr and read.ocr_pages == 1 and 0.5 < read.ocr_confidence <= 1
-    values = parse_document({"tables": read.tables, "text": read.text})["values"]
+    parsed = parse_document({"tables": read.tables, "text": read.text})
+    assert parsed["ocr"] is True and all(t.get("ocr") for t in read.tables)
+    assert all(u["confidence"] < 80 for u in parsed["uncertain"])  # what OCR was unsure of, reported
+    values = parsed["values"]
     expected = load_report("seed_003")["values"]
     s2 = [k for k in expected if k.startswith("s2.") and k in values]
     assert len(s2) >= 10 and sum(values[k] == expected[k] for k in s2) >= 0.9 * len(s2)

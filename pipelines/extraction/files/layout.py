@@ -28,6 +28,7 @@ class Glyph:
     top: float
     x1: float
     bottom: float
+    confidence: float | None = None  # OCR's, 0–100; None for a text layer
 
     @property
     def cx(self) -> float:
@@ -45,6 +46,7 @@ class Page:
     glyphs: list[Glyph]
     horizontal: list[tuple[float, float, float]] = field(default_factory=list)  # (x0, x1, y)
     vertical: list[tuple[float, float, float]] = field(default_factory=list)  # (y0, y1, x)
+    ocr: bool = False  # its glyphs are OCR's words
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Table:
     bottom: float
     rows: list[list[dict]]
     continued: bool = False  # the last block of its page: the next page's first table may go on with it
+    ocr: bool = False
 
 
 # -- lines --------------------------------------------------------------------------------------
@@ -191,9 +194,13 @@ def read_table(hs, vs, glyphs: list[Glyph], tol: float) -> tuple[Table, list[Gly
         content.setdefault(slot_cell[(i, j)], []).append(g)
     rows: list[list[dict]] = [[] for _ in range(n_rows)]
     for first, slots in sorted(cells.items()):
-        text = join_pieces([line.text for line in group_lines(content.get(first, []))])
-        rows[first[0]].append({"text": text, "rowspan": max(s[0] for s in slots) - first[0] + 1,
-                               "colspan": max(s[1] for s in slots) - first[1] + 1})
+        held = content.get(first, [])
+        cell = {"text": join_pieces([line.text for line in group_lines(held)]),
+                "rowspan": max(s[0] for s in slots) - first[0] + 1, "colspan": max(s[1] for s in slots) - first[1] + 1}
+        confidences = [g.confidence for g in held if g.confidence is not None]
+        if confidences:  # read by OCR: how sure it was of the least sure word of the cell
+            cell["confidence"] = round(min(confidences))
+        rows[first[0]].append(cell)
     rows = [r for r in rows if r]
     return Table(ys[0], ys[-1], rows), inside
 
@@ -206,6 +213,7 @@ def page_blocks(page: Page) -> list:
     tables, used = [], set()
     for hs, vs in ruled_grids(page, tol):
         table, inside = read_table(hs, vs, page.glyphs, tol)
+        table.ocr = page.ocr
         if table.rows:
             tables.append(table)
             used.update(id(g) for g in inside)
@@ -319,6 +327,6 @@ def document_layout(pages: list[Page]) -> tuple[list[str], list[dict]]:
         run = []
         if isinstance(item, Table):
             item.continued = False
-            tables.append({"rows": item.rows})
+            tables.append({"rows": item.rows, **({"ocr": True} if item.ocr else {})})
             lines += table_lines(item.rows)
     return lines, tables

@@ -183,5 +183,5 @@ def ocr_page(page) -> tuple[Page, list[float]]:
     words = [w for w in tesseract_words(clean) if not in_table(w[0])]
     for hs, vs in grids:
         words += cell_words(clean, hs, vs)
-    return (Page(image.width, image.height, [g for g, _ in words], horizontal, vertical),
-            [conf for _, conf in words])
+    glyphs = [Glyph(g.text, g.x0, g.top, g.x1, g.bottom, conf) for g, conf in words]
+    return Page(image.width, image.height, glyphs, horizontal, vertical, ocr=True), [conf for _, conf in words]
