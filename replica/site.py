@@ -55,10 +55,11 @@ def issuer_name(portal: Portal, unit: str) -> str:
 REPORT_FILE_TYPES = ("pdf", "doc", "docx", "wps")
 # Reports published as files (their files are written by replica/files/generate.py and committed
 # in data/files/): "only" — the column links the file, there is no page; "attached" — the page
-# has the report's text and links its 全真版 file.
+# has the report's text and links its 全真版 file. None of the reports edition 2 changes
+# (replica/editions.py) is file-only: it edits their pages.
 FILE_REPORTS = {
     ("合川区", "重庆市合川区科学技术局", 2019): ("only", "pdf"),
-    ("合川区", "重庆市合川区合川工业园区管委会", 2019): ("only", "docx"),
+    ("北碚区", "重庆市北碚区人民政府", 2020): ("only", "docx"),
     ("大渡口区", "重庆市大渡口区科技局", 2019): ("only", "wps"),
     ("大渡口区", "重庆市大渡口区人民政府", 2024): ("only", "doc"),
     ("合川区", "重庆市合川区科学技术局", 2020): ("attached", "pdf"),

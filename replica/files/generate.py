@@ -11,6 +11,7 @@ and WPS export them). One PDF is then printed and scanned: every page rendered t
 wrapped as an image-only PDF with no text layer.
 
     python -m replica.files.generate            # rewrites replica/data/files/
+    python -m replica.files.generate STEM…      # only these (e.g. a report just made file-only)
 
 Needs LibreOffice (`make install` puts Debian's libreoffice-writer-nogui and fonts-noto-cjk).
 Outputs are committed (see replica/data/files/PROVENANCE.md); the run is deterministic except for
@@ -35,6 +36,8 @@ SCANNED = "seed_003"  # the report printed and scanned (shortest: six pages)
 
 
 def soffice(args: list[str], workdir: Path) -> None:
+    if not args[-1].endswith((".html", ".docx")):  # nothing to convert: soffice would wait for ever
+        return
     profile = workdir / "profile"
     subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", *args],
                    cwd=workdir, check=True, capture_output=True, timeout=600)
@@ -134,14 +137,14 @@ def jobs() -> list[dict]:
     return found
 
 
-def generate(out: Path = OUT) -> list[Path]:
+def generate(out: Path = OUT, only: set[str] | None = None) -> list[Path]:
     from replica.reports import load_report
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with tempfile.TemporaryDirectory(prefix="nianbao-files-") as tmp:
         work = Path(tmp)
-        todo = jobs()
+        todo = [job for job in jobs() if not only or job["stem"] in only]
         for job in todo:
             html = report_html(load_report(job["report"]), job["title"], job["issuer"], job["year"])
             (work / f"{job['stem']}.html").write_text(html, encoding="utf-8")
@@ -170,5 +173,5 @@ def generate(out: Path = OUT) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for path in generate(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT):
+    for path in generate(OUT, set(sys.argv[1:])):
         print(f"{path.stat().st_size:>9} {path.name}")
