@@ -90,6 +90,12 @@ def test_a_table_over_a_page_break_is_one_table():
     # a row the break cut in two (no number after it): put back together
     lines, tables = document_layout([ruled(600, ["1", "属于四类过程性信"]), ruled(100, ["息"])])
     assert lines == ["1", "属于四类过程性信息"] and len(tables) == 1
+    # a row spanning other columns after the break is the table's next row, not the end of one
+    two_columns = ruled(600, ["规范性文件"])
+    two_columns.vertical.append((600, 620, 200))
+    two_columns.glyphs.append(Glyph("0", 210, 605, 220, 615))
+    lines, tables = document_layout([two_columns, ruled(100, ["第二十条第(五)项"])])
+    assert lines == ["规范性文件\t0", "第二十条第(五)项\t"] and len(tables) == 1
 
 
 @needs_tesseract

@@ -253,6 +253,9 @@ def join_split_row(before: list[list[dict]], after: list[list[dict]]) -> list[li
     if first_width != width:
         return after
     last = before[-1]
+    spans = dict(zip(first_starts, (c["colspan"] for c in first)))
+    if any(spans.get(start) != cell["colspan"] for start, cell in zip(last_starts, last)):
+        return after  # not the same columns: the next row of the table (a heading row, say)
     targets = []
     for cell, start in zip(first, first_starts):
         if not cell["text"]:
