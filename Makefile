@@ -8,9 +8,9 @@ TOOLS ?= .venv-tools
 TOOLS_PACKAGES := wacz==0.6.0 pywb==2.10.0
 STORE ?= data
 
-.PHONY: install demo test eval bench chromium redis-server clean
+.PHONY: install demo test eval bench chromium redis-server office-tools clean
 
-install: $(VENV)/.installed $(TOOLS)/.installed chromium redis-server
+install: $(VENV)/.installed $(TOOLS)/.installed chromium redis-server office-tools
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,15 @@ redis-server:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
 
+# report files: Tesseract with its simplified-Chinese model (scanned PDFs), LibreOffice Writer (DOC and
+# WPS files; it also writes the test files, replica/files/generate.py) and Noto CJK fonts
+OFFICE_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim libreoffice-writer-nogui fonts-noto-cjk
+office-tools:
+	@{ command -v tesseract && command -v soffice && tesseract --list-langs 2>/dev/null | grep -q chi_sim; } >/dev/null 2>&1 || { \
+	  echo "installing Debian's $(OFFICE_PACKAGES)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(OFFICE_PACKAGES) >/dev/null; }
+
 demo: install
 	$(BIN)/nianbao crawl chongqing_districts --offline --store $(STORE)
 
@@ -52,6 +61,7 @@ eval: $(VENV)/.installed
 bench: install
 	$(BIN)/python bench/crawl.py --rounds 3
 	$(BIN)/python bench/recrawl.py
+	$(BIN)/python bench/files.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) *.egg-info

@@ -245,8 +245,8 @@ class WarcCaptureMiddleware:
             **({"portal-code": code} if (code := portal_code(self.crawler.spider, meta.get("portal", ""))) else {}),
             # the department or township sub-site a report was found under: a document's `unit`
             **({"unit": meta["unit"]} if meta.get("unit") else {}),
-            # a report published as a file has no title but the one its list gave it
-            **({"listed-title": meta["listed_title"]} if meta.get("kind") == "file" and meta.get("listed_title") else {}),
+            # the link text a file was listed under: its title when the file has none of its own
+            **({"listed-title": title} if (title := meta.get("listed_title") or meta.get("name")) else {}),
         }
 
 

@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
 
-from scrapy.http import Headers, HtmlResponse
+from scrapy.http import Headers, HtmlResponse, TextResponse
+from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.charset import honest_encoding
@@ -66,7 +67,7 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -
     reader = RecordReader(store, snapshot_id, warc_dir)
     for capture in scan_snapshot(None, snapshot_id, warc_dir):
         meta = capture.meta
-        if meta.get("kind") not in ("report", "file") or capture.payload_at is None:
+        if meta.get("kind") not in ("report", "file", "attachment") or capture.payload_at is None:
             continue
         if capture.payload_at.snapshot != snapshot_id and store is None:
             raise FileNotFoundError(f"{capture.url}: its payload is in snapshot {capture.payload_at.snapshot}; "
@@ -75,15 +76,18 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -
         if not 200 <= status < 300:
             continue
         encoding = next((v.decode("latin-1") for k, v in http_headers if k.lower() == b"content-encoding"), None)
-        if meta.get("kind") == "file":  # a report published as a file (its list gave its title)
-            content_type = next((v.decode("latin-1") for k, v in http_headers if k.lower() == b"content-type"), "")
-            yield ReportFile(url=capture.url, canonical_url=canonical_url(capture.url), portal=meta.get("portal", ""),
-                             portal_code=meta.get("portal-code") or codes.get(meta.get("portal", "")), body=decoded_body(payload, encoding),
-                             content_type=content_type, listed_title=meta.get("listed-title", ""),
-                             unit=meta.get("unit", ""), capture=capture.ref())
-            continue
         headers = Headers([(k, v) for k, v in http_headers if k.lower() != b"content-encoding"])
-        response = honest_encoding(HtmlResponse(url=capture.url, body=decoded_body(payload, encoding), headers=headers))
+        body = decoded_body(payload, encoding)
+        # as the spider saw it: a report link that gave no page, and every file, is a candidate
+        # report file (`PortalSpider.parse_file`); the extraction pipeline keeps the report files
+        if meta["kind"] != "report" or not issubclass(responsetypes.from_args(headers=headers, url=capture.url, body=body),
+                                                      TextResponse):
+            yield ReportFile(url=capture.url, canonical_url=canonical_url(capture.url), portal=meta.get("portal", ""),
+                             portal_code=meta.get("portal-code") or codes.get(meta.get("portal", "")), body=body,
+                             content_type=(headers.get(b"Content-Type") or b"").decode("latin-1"),
+                             listed_title=meta.get("listed-title", ""), unit=meta.get("unit", ""), capture=capture.ref())
+            continue
+        response = honest_encoding(HtmlResponse(url=capture.url, body=body, headers=headers))
         yield ReportPage(
             url=capture.url,
             canonical_url=canonical_url(capture.url),

@@ -95,7 +95,7 @@ def replica_docs() -> list[GoldDoc]:
     replica = build_replica()
     docs = []
     for _, doc in replica.docs:
-        if doc.year is None or not doc.seed:
+        if doc.year is None or not doc.seed or doc.file_only:  # a report published only as a file has no page
             continue
         host = doc.host.removeprefix("www.")
         report = load_report(doc.seed)

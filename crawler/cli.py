@@ -241,36 +241,54 @@ def serve(args) -> int:
 
 def extract(args) -> int:
     from pipelines.extraction import read_page
-    from pipelines.extraction.sniff import sniff
+    from pipelines.extraction.sniff import file_type, sniff
 
     raw = read_input(args.page)
     kind = sniff(raw)
     if kind == "empty":
         raise UserError(f"{args.page} is empty")
-    if kind in ("pdf", "doc", "docx", "xls", "xlsx", "ofd"):
-        raise UserError(f"{args.page} is a {kind.upper()} file: reading reports from files is not supported yet")
+    if file_type(raw):  # a report file: PDF, DOCX, DOC, WPS
+        print(json.dumps({"url": args.url or "", **read_file_or_fail(raw).to_dict()}, ensure_ascii=False, indent=1))
+        return 0
     if kind not in ("html", "text"):
-        raise UserError(f"{args.page} is not a web page (its content is {kind} data): give a saved HTML page")
+        raise UserError(f"{args.page} is not a web page or a report file (its content is {kind} data): "
+                        "give a saved HTML page, or a PDF, DOCX, DOC or WPS file")
     html = decode_html(raw)
     print(json.dumps({"url": args.url or "", **read_page(html, args.url or "").to_dict()}, ensure_ascii=False, indent=1))
     return 0
 
 
-def tables(args) -> int:
-    from pipelines.extraction.sniff import sniff
-    from pipelines.statistics import parse_file
+def read_file_or_fail(raw: bytes):
+    from pipelines.extraction.files import UnreadableFile, read_file
 
-    kind = sniff(read_input(args.file))
+    try:
+        return read_file(raw)
+    except (UnreadableFile, RuntimeError) as exc:
+        raise UserError(str(exc)) from None
+
+
+def tables(args) -> int:
+    from pipelines.extraction.sniff import file_type, sniff
+    from pipelines.statistics import parse_document, parse_file
+
+    raw = read_input(args.file)
+    kind = sniff(raw)
     if kind == "empty":
         raise UserError(f"{args.file} is empty")
-    if kind not in ("html", "text"):
-        raise UserError(f"{args.file} is {kind} data, not a report: give its text, its HTML page or a documents.jsonl")
-    try:
-        results = parse_file(args.file)
-    except UnicodeDecodeError:
-        raise UserError(f"{args.file} is not UTF-8 text: save the report's text as UTF-8, or give its HTML page") from None
-    except json.JSONDecodeError as error:
-        raise UserError(f"{args.file} starts like documents.jsonl but a line of it is not JSON ({error.msg})") from None
+    if file_type(raw):  # a report file: its tables as read from the file (OCR flagged)
+        read = read_file_or_fail(raw)
+        results = [{**parse_document({"tables": read.tables, "text": read.text}), "ocr": read.ocr,
+                    "ocr_confidence": read.ocr_confidence}]
+    elif kind not in ("html", "text"):
+        raise UserError(f"{args.file} is {kind} data, not a report: give its text, its HTML page, a report file "
+                        "or a documents.jsonl")
+    else:
+        try:
+            results = parse_file(args.file)
+        except UnicodeDecodeError:
+            raise UserError(f"{args.file} is not UTF-8 text: save the report's text as UTF-8, or give its HTML page") from None
+        except json.JSONDecodeError as error:
+            raise UserError(f"{args.file} starts like documents.jsonl but a line of it is not JSON ({error.msg})") from None
     for parsed in results:
         if "doc_id" in parsed:  # documents.jsonl: one result a line
             print(json.dumps(parsed, ensure_ascii=False))

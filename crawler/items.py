@@ -108,3 +108,5 @@ class Document:
     extractor_version: str = ""
     kind: str = "page"  # page, or file (a report published as a PDF, DOC, DOCX, WPS … file)
     unit: str = ""  # the department or township sub-site; "" for the portal itself
+    ocr: bool = False  # a file whose text (some pages of it) was read by OCR
+    ocr_confidence: float | None = None  # then: the mean confidence of its words, 0–1

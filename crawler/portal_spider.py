@@ -291,10 +291,10 @@ class PortalSpider(scrapy.Spider):
                 "column_url": response.meta.get("column_url", ""), "unit": response.meta.get("unit", "")}
 
     def parse_file(self, response: Response):
-        """A file: archived as an attachment; listed in a column under a report's title, a report."""
+        """A file: archived as an attachment, and a candidate report of kind `file`."""
         portal = self.portal_of(response)
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
-        title = response.meta.get("listed_title", "")
+        title = response.meta.get("listed_title") or response.meta.get("name", "")
         yield Attachment(
             url=response.url,
             canonical_url=canonical_url(response.url),
@@ -305,8 +305,10 @@ class PortalSpider(scrapy.Spider):
             size=len(response.body),
             sha256=sha256(response.body).hexdigest(),
         )
-        if response.meta.get("kind") in ("file", "report") and nav.names_report(title):
-            yield ReportFile(**self.found(response, portal), body=response.body, content_type=content_type)
+        # a file may be a report (a PDF listed under a report's title, a page's 全真版): the
+        # extraction pipeline reads it and keeps it if it is one
+        yield ReportFile(**{**self.found(response, portal), "listed_title": title},
+                         body=response.body, content_type=content_type, parent_url=response.meta.get("parent_url", ""))
 
     def on_error(self, failure):
         request = failure.request

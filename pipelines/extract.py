@@ -13,7 +13,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import CrawlFailure, Document, ReportFile, ReportPage
 from pipelines.extraction import EXTRACTOR_VERSION, is_annual_report, read_page
-from pipelines.extraction.metadata import clean_title, issuer_from_title, region_and_level, report_year
+from pipelines.extraction.sniff import file_type
 
 logger = logging.getLogger(__name__)
 
@@ -48,44 +48,40 @@ def found_fields(item: ReportPage | ReportFile) -> dict:
 
 def to_document(page: ReportPage) -> Document:
     extracted = read_page(page.html, page.url, region_hint=page.portal)
-    return Document(
-        **found_fields(page),
-        title=extracted.title,
-        issuer=extracted.issuer,
-        region=extracted.region,
-        admin_level=extracted.admin_level,
-        report_year=extracted.report_year,
-        publish_date=extracted.publish_date,
-        form=extracted.form,
-        text=extracted.text,
-        tables=extracted.tables,
-        attachments=extracted.attachments,
-    )
+    return Document(**found_fields(page), **read_fields(extracted))
 
 
 def file_to_document(item: ReportFile) -> Document:
-    """A report published only as a file: its title is the one the list gave it, its year the
-    title's. Reading the file's text is not done here (yet): the text stays empty."""
-    title = clean_title(item.listed_title)
-    issuer = issuer_from_title(title)
-    region, level = region_and_level(issuer, item.portal)
-    return Document(**found_fields(item), title=title, issuer=issuer, region=region, admin_level=level,
-                    report_year=report_year(title, None), publish_date=None, form=None, text="", kind="file")
+    """A report published as a file: read by `pipelines.extraction.files` (text layer, or OCR)."""
+    from pipelines.extraction.files import read_file
+
+    extracted = read_file(item.body, listed_title=item.listed_title, region_hint=item.portal)
+    return Document(**found_fields(item), **read_fields(extracted), kind="file",
+                    ocr=extracted.ocr, ocr_confidence=extracted.ocr_confidence)
+
+
+def read_fields(extracted) -> dict:
+    """What a document takes from the reading of its page or file."""
+    return {
+        "title": extracted.title, "issuer": extracted.issuer, "region": extracted.region,
+        "admin_level": extracted.admin_level, "report_year": extracted.report_year,
+        "publish_date": extracted.publish_date, "form": extracted.form, "text": extracted.text,
+        "tables": extracted.tables, "attachments": extracted.attachments,
+    }
 
 
 class ExtractionPipeline:
     def process_item(self, item):
-        if isinstance(item, ReportFile):
-            if not is_annual_report(item.listed_title):
-                raise NotAReport(f"not an annual report: {item.listed_title!r} ({item.url})")
-            return file_to_document(item)
-        if not isinstance(item, ReportPage):
+        if not isinstance(item, (ReportPage, ReportFile)):
             return item
+        if isinstance(item, ReportFile) and not file_type(item.body):
+            return item  # a sheet, an archive, an image …: its Attachment item keeps it; no document
         try:
-            document = to_document(item)
-        except Exception as exc:  # one unreadable page must not stop the crawl
+            document = to_document(item) if isinstance(item, ReportPage) else file_to_document(item)
+        except Exception as exc:  # one unreadable page or file must not stop the crawl
             logger.exception("extraction failed for %s", item.url)
-            return CrawlFailure(item.url, item.portal, f"extraction failed: {exc!r}"[:200], "page kept in the WARC", "report")
+            what = "page" if isinstance(item, ReportPage) else "file"
+            return CrawlFailure(item.url, item.portal, f"extraction failed: {exc!r}"[:200], f"{what} kept in the WARC", "report")
         if not (is_annual_report(document.title) or (not document.title and is_annual_report(item.listed_title))):
             raise NotAReport(f"not an annual report: {document.title or item.listed_title!r} ({item.url})")
         return document

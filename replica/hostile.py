@@ -279,8 +279,8 @@ def add_cases(replica, builder) -> list[tuple]:
         doc.body_html = render_body(load_report(doc.seed), issuer=doc.issuer, year=doc.year)
         month = f"{doc.dir}{doc.date[:6]}/"
         if case.name == "attachment-only":
-            doc.attachments.append((f"{doc.title}.pdf", f"W0{doc.date}{doc.docid % 1000000:06d}.pdf"))
-            doc.seed = None
+            doc.attachments.append((f"{doc.title}.pdf", f"{doc.file_name}.pdf"))
+            doc.file_seed, doc.seed = doc.seed, None
             doc.body_html = '<p style="text-align:center">详见附件。</p>'
         if case.name == "redirect-loop":
             twin = f"{month}t{doc.date}_{doc.docid}_1.html"
@@ -296,8 +296,10 @@ def add_cases(replica, builder) -> list[tuple]:
     first = hostile.docs[0]
     month = f"{first.dir}{first.date[:6]}/"
     word = f"W0{first.date}990001.doc"
+    holder = next(d for d in hostile.docs if d.file_seed)  # the attachment-only report, in Word this time
+    holder.extra_files.append(month + word)
     replica.hostile[(host, month + word)] = lambda h, page, path: h.reply(
-        200, attachment_page(first, word).body, "application/msword")
+        200, attachment_page(holder, word).body, "application/msword")
     huge = f"W0{first.date}990002.pdf"
     replica.hostile[(host, month + huge)] = oversized
     hostile.links += [

@@ -43,21 +43,25 @@ def relative(target: str, base_dir: str) -> str:
 ROBOTS = b"User-agent: *\nDisallow: /irs/\nDisallow: /search/\n"
 
 
+FILE_TYPES = {
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "wps": "application/vnd.ms-works",  # what real servers send for .wps (the file is OLE2, as a .doc)
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
 def attachment_page(doc, filename: str) -> Page:
-    text = f"{doc.title}\n{doc.issuer}\n{doc.publish_date}\n"
-    if filename.endswith(".pdf"):
-        stream = f"BT /F1 12 Tf 72 720 Td ({doc.docid} annual report) Tj ET".encode()
-        body = (
-            b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-            b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R>>endobj\n"
-            + f"4 0 obj<</Length {len(stream)}>>stream\n".encode() + stream + b"\nendstream endobj\n"
-            + b"trailer<</Root 1 0 R>>\n%%EOF\n"
-        )
-        return Page(body, "application/pdf", last_modified=http_date(doc.date))
-    # an OLE2 compound-file header, as a .doc starts, then the text the unit typed
-    body = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504) + text.encode("gb18030")
-    return Page(body, "application/msword", last_modified=http_date(doc.date))
+    """A report file as the unit published it: written by Writer from the report
+    (`replica/files/generate.py`, committed in `data/files/`)."""
+    from importlib import resources
+
+    try:
+        body = resources.files("replica.data").joinpath("files", filename).read_bytes()
+    except FileNotFoundError:  # before replica/files/generate.py has run (it builds the replica to know the files)
+        return Page(b"not generated: python -m replica.files.generate\n", "text/plain", status=404)
+    content_type = FILE_TYPES.get(filename.rsplit(".", 1)[-1].lower(), "application/octet-stream")
+    return Page(body, content_type, last_modified=http_date(doc.date))
 
 
 def non_report_body(doc) -> str:
@@ -107,6 +111,8 @@ def render_portal(pages: dict, builder, others: list[tuple[str, str]]) -> None:
 def listed_href(doc, column) -> str:
     """How a list links a document: relative, sometimes to its `_wap` copy, and in the lists
     that gather sub-columns with a tracking query, so one document has several addresses."""
+    if doc.file_only:
+        return relative(doc.listed_path, column.path)
     name = doc.wap_name if doc.listed_wap and doc.dir == column.path else doc.name
     query = "?from=zfxxgknb" if column.aggregate and doc.docid % 4 == 0 else ""
     return relative(doc.dir + doc.date[:6] + "/" + name, column.path) + query
@@ -130,10 +136,12 @@ def render_column(put, site, column, districts) -> None:
         else:
             put(site, f"{column.path}index_{n}.html", page)
     for doc in column.docs:
+        month = f"{doc.dir}{doc.date[:6]}/"
+        for filename in doc.files():
+            put(site, month + filename, attachment_page(doc, filename))
+        if doc.file_only:
+            continue
         body = doc.body_html or non_report_body(doc)
         detail = html_page(templates.detail_page(site, doc, body, trail, districts), doc.date)
-        month = f"{doc.dir}{doc.date[:6]}/"
         put(site, month + doc.name, detail)
         put(site, month + doc.wap_name, detail)
-        for _, filename in doc.attachments:
-            put(site, month + filename, attachment_page(doc, filename))

@@ -53,6 +53,22 @@ def issuer_name(portal: Portal, unit: str) -> str:
     return region + unit
 
 
+REPORT_FILE_TYPES = ("pdf", "doc", "docx", "wps")
+# Reports published as files (their files are written by replica/files/generate.py and committed
+# in data/files/): "only" — the column links the file, there is no page; "attached" — the page
+# has the report's text and links its 全真版 file. None of the reports edition 2 changes
+# (replica/editions.py) is file-only: it edits their pages.
+FILE_REPORTS = {
+    ("合川区", "重庆市合川区科学技术局", 2019): ("only", "pdf"),
+    ("北碚区", "重庆市北碚区人民政府", 2020): ("only", "docx"),
+    ("大渡口区", "重庆市大渡口区科技局", 2019): ("only", "wps"),
+    ("大渡口区", "重庆市大渡口区人民政府", 2024): ("only", "doc"),
+    ("合川区", "重庆市合川区科学技术局", 2020): ("attached", "pdf"),
+    ("大渡口区", "重庆市大渡口区科技局", 2020): ("attached", "doc"),
+    ("璧山区", "重庆市璧山区教委", 2020): ("attached", "pdf"),
+}
+
+
 @dataclass
 class Doc:
     host: str
@@ -67,6 +83,24 @@ class Doc:
     attachments: list[tuple[str, str]] = field(default_factory=list)
     listed_wap: bool = False
     body_html: str = ""
+    file_only: str = ""  # a report published only as a file of this type: the list links the file
+    file_seed: str | None = None  # the report its files hold, when the page's own text is not it
+    extra_files: list[str] = field(default_factory=list)  # paths of files of this report served elsewhere (hostile.py)
+
+    @property
+    def file_name(self) -> str:
+        """The name the platform gives a file of this document (its extension added)."""
+        return f"W0{self.date}{self.docid % 1000000:06d}"
+
+    def files(self) -> list[str]:
+        """The report files of this document that stand beside it: its file-only form and its
+        report attachments."""
+        names = [f"{self.file_name}.{self.file_only}"] if self.file_only else []
+        return names + [f for _, f in self.attachments if f.rsplit(".", 1)[-1] in REPORT_FILE_TYPES]
+
+    @property
+    def listed_path(self) -> str:
+        return f"{self.dir}{self.date[:6]}/{self.file_name}.{self.file_only}" if self.file_only else self.path
 
     @property
     def name(self) -> str:
@@ -191,12 +225,19 @@ class Replica:
         """canonical URL → what the crawl must find, for every report the replica serves."""
         from crawler.urls import canonical_url
 
-        return {
-            canonical_url(f"http://{d.host}{d.path}"): {"portal": p.name, "title": d.title, "year": d.year,
-                                                        "issuer": d.issuer, "publish_date": d.publish_date}
-            for p, d in self.docs
-            if d.year is not None
-        }
+        expected = {}
+        for p, d in self.docs:
+            if d.year is None:
+                continue
+            meta = {"portal": p.name, "title": d.title, "year": d.year, "issuer": d.issuer,
+                    "publish_date": d.publish_date, "kind": "file" if d.file_only else "page"}
+            expected[canonical_url(f"http://{d.host}{d.listed_path}")] = meta
+            month = f"http://{d.host}{d.dir}{d.date[:6]}/"
+            for name in d.files():  # every report file is a document of its own
+                expected[canonical_url(month + name)] = dict(meta, kind="file")
+            for path in d.extra_files:
+                expected[canonical_url(f"http://{d.host}{path}")] = dict(meta, kind="file")
+        return expected
 
     def not_reports(self) -> set[str]:
         from crawler.urls import canonical_url
@@ -340,12 +381,15 @@ class DistrictBuilder:
         main.column.docs.extend([guide, notice])
 
     def add_attachments(self) -> None:
+        """The reports published as files (`FILE_REPORTS`): file-only, or a page's 全真版."""
         for site in self.sites.values():
             for col in site.column.walk():
                 for doc in col.docs:
-                    if doc.year is not None and doc.docid % 3 == 0:
-                        ext = "pdf" if doc.docid % 2 else "doc"
-                        doc.attachments.append((f"{doc.title}.{ext}", f"W0{doc.date}{doc.docid % 1000000:06d}.{ext}"))
+                    how, ext = FILE_REPORTS.get((self.portal.name, doc.issuer, doc.year), ("", ""))
+                    if how == "only":
+                        doc.file_only = ext
+                    elif how == "attached":
+                        doc.attachments.append((f"{doc.title}.{ext}", f"{doc.file_name}.{ext}"))
 
 
 @cache

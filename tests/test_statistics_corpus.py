@@ -22,13 +22,20 @@ from test_statistics import expected
 
 @pytest.fixture(scope="module")
 def seed_of(replica):
-    """canonical URL → the seed the replica built the report from (`001`)."""
-    return {canonical_url(f"http://{d.host}{d.path}"): d.seed.removeprefix("seed_")
-            for _, d in replica.docs if d.year is not None and d.seed}
+    """canonical URL → the seed the replica built the report from (`001`); a report's files too."""
+    seeds = {}
+    for _, d in replica.docs:
+        if d.year is None:
+            continue
+        if d.seed:
+            seeds[canonical_url(f"http://{d.host}{d.path}")] = d.seed.removeprefix("seed_")
+        files = [f"{d.dir}{d.date[:6]}/{name}" for name in d.files()] + d.extra_files
+        seeds |= {canonical_url(f"http://{d.host}{path}"): (d.file_seed or d.seed).removeprefix("seed_") for path in files}
+    return seeds
 
 
 def with_tables(crawl, seed_of):
-    """The documents whose page carries the form's tables (not those published only as a file)."""
+    """The documents that carry the form's tables (not a page naming only its file)."""
     return [d for d in crawl.documents if d["canonical_url"] in seed_of]
 
 

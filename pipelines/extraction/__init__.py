@@ -2,7 +2,7 @@
 
 # Bump when a change to the reader changes its output: re-extraction is byte-identical only
 # between runs of the same version.
-EXTRACTOR_VERSION = "0.2.2"
+EXTRACTOR_VERSION = "0.3.0"
 
 from .classify import is_annual_report  # noqa: E402
 from .page import ExtractedPage, read_page  # noqa: E402

@@ -35,6 +35,8 @@ def sniff(raw: bytes) -> str:
     gzip, rar, 7z, binary, empty."""
     if not raw.strip():
         return "empty"
+    if b"%PDF-" in raw[:1024]:  # readers accept a PDF header after some junk, and servers send such files
+        return "pdf"
     for magic, kind in MAGIC:
         if raw.startswith(magic):
             return container_kind(raw) if kind in ("ole2", "zip") else kind
@@ -45,6 +47,15 @@ def sniff(raw: bytes) -> str:
     if head.startswith(b"<?xml") and b"<html" not in head[:2048]:
         return "text"
     return "html" if any(marker in head for marker in HTML_MARKERS) else "text"
+
+
+def file_type(raw: bytes) -> str | None:
+    """The kind of a report file — "pdf", "docx", "doc" (Word 97 or WPS: both OLE2; an OLE2 file of
+    no stream we know is tried as one too), "ofd" — or None for anything else (pages, sheets, images)."""
+    kind = sniff(raw)
+    if kind == "ole2":
+        return "doc"
+    return kind if kind in ("pdf", "docx", "doc", "ofd") else None
 
 
 def container_kind(raw: bytes) -> str:

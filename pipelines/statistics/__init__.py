@@ -60,14 +60,25 @@ def _gaps(parsed: dict) -> int:
     return len(parsed["missing"]) + sum(len(u["keys"]) for u in parsed["unreadable"]) + (parsed["form"] is None) * 1000
 
 
+UNSURE = 80  # an OCR'd cell whose least sure word Tesseract gave less than this is reported
+
+
 def parse_document(doc: dict) -> dict:
     """A `Document` (or a line of documents.jsonl): its tables as published are the surest
-    source; its clean text is read too when they leave gaps, and the fuller reading is kept."""
-    parsed = parse_tables(doc.get("tables") or [])
+    source; its clean text is read too when they leave gaps, and the fuller reading is kept.
+    Tables read by OCR say so (`ocr`), with the cells OCR was unsure of (`uncertain`)."""
+    tables = doc.get("tables") or []
+    parsed = parse_tables(tables)
     if _gaps(parsed) and doc.get("text"):
         from_text = parse_text(doc["text"])
         if _gaps(from_text) < _gaps(parsed):
             parsed = from_text
+    if any(table.get("ocr") for table in tables):
+        parsed["ocr"] = True
+        parsed["uncertain"] = [
+            {"row": next((c["text"] for c in row if c["text"]), ""), "cell": cell["text"], "confidence": cell["confidence"]}
+            for table in tables if table.get("ocr") for row in table.get("rows", []) for cell in row
+            if cell.get("confidence", 100) < UNSURE and cell["text"]]
     return parsed
 
 
