@@ -47,8 +47,10 @@ office-tools:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(OFFICE_PACKAGES) >/dev/null; }
 
+# the offline portal: Chongqing's platform, then one portal on each other platform (the general spider)
 demo: install
 	$(BIN)/nianbao crawl chongqing_districts --offline --store $(STORE)
+	$(BIN)/nianbao crawl portals --offline --store $(STORE)
 
 test: install
 	NIANBAO_TOOLS=$(abspath $(TOOLS)) $(BIN)/pytest -q
@@ -62,6 +64,7 @@ bench: install
 	$(BIN)/python bench/crawl.py --rounds 3
 	$(BIN)/python bench/recrawl.py
 	$(BIN)/python bench/files.py
+	$(BIN)/python bench/cluster.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) *.egg-info

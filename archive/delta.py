@@ -9,13 +9,16 @@ from pathlib import Path
 from .manifest import MANIFEST
 
 
-def fingerprints(lines) -> dict[str, str]:
-    """doc_id → a hash of what a reader sees: title, text, tables, metadata (not capture times)."""
+def fingerprints(lines, portals: set[str] | None = None) -> dict[str, str]:
+    """doc_id → a hash of what a reader sees: title, text, tables, metadata (not capture times);
+    of the documents of `portals` only, when given."""
     out = {}
     for line in lines:
         if not line.strip():
             continue
         doc = json.loads(line)
+        if portals is not None and doc.get("portal") not in portals:
+            continue
         seen = {k: doc.get(k) for k in ("title", "issuer", "report_year", "publish_date", "text", "tables", "attachments")}
         out[doc["doc_id"]] = hashlib.sha256(json.dumps(seen, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     return out
@@ -31,12 +34,15 @@ def previous_snapshot(store, current_id: str) -> str | None:
 def write_delta(root: Path, store, snapshot_id: str) -> dict:
     path = root / "corpus" / "documents.jsonl"
     now = fingerprints(path.read_text("utf-8").splitlines()) if path.exists() else {}
+    # a portal this crawl did not visit has lost nothing: only the crawled portals' documents compare
+    summary = root / "crawl" / "summary.json"
+    crawled = set(json.loads(summary.read_text("utf-8")).get("portals", {})) if summary.exists() else None
     before_id, before, error = None, {}, None
     try:
         before_id = previous_snapshot(store, snapshot_id)
         if before_id and store.exists(f"snapshots/{before_id}/corpus/documents.jsonl"):
             with store.open(f"snapshots/{before_id}/corpus/documents.jsonl") as stream:
-                before = fingerprints(line.decode("utf-8") for line in stream.read().splitlines())
+                before = fingerprints((line.decode("utf-8") for line in stream.read().splitlines()), crawled)
     except Exception as exc:  # the store is down: say so rather than lose the snapshot
         before_id, before, error = None, {}, f"previous snapshot unreadable: {type(exc).__name__}: {str(exc)[:200]}"
     delta = {
