@@ -32,5 +32,8 @@ def to_docx(body: bytes, suffix: str = "doc") -> bytes:
             capture_output=True, timeout=TIMEOUT)
         out = work / "out" / "report.docx"
         if not out.exists():
-            raise ConversionError(f"LibreOffice could not read the file: {proc.stderr.decode(errors='replace')[-200:]}")
+            # its stderr opens with warnings (no Java) that say nothing about the file
+            said = [line for line in proc.stderr.decode(errors="replace").splitlines()
+                    if line.strip() and not line.startswith("Warning:")]
+            raise ConversionError(f"LibreOffice could not read the file: {' '.join(said)[-200:] or 'no reason given'}")
         return out.read_bytes()
