@@ -92,9 +92,11 @@ def test_reports_published_as_files_are_documents_of_kind_file(crawl):
     files = {url for b in crawl.replica.platforms for url, r in b.expected_reports().items() if r["file"]}
     documents = {d["canonical_url"]: d for d in crawl.documents}
     assert files and files <= set(documents)
+    expected = {url: r for b in crawl.replica.platforms for url, r in b.expected_reports().items()}
     for url in files:
         doc = documents[url]
-        assert doc["kind"] == "file" and doc["title"] and doc["report_year"] and doc["text"] == ""
+        assert doc["kind"] == "file" and doc["title"] == expected[url]["title"], (url, doc["title"])
+        assert doc["report_year"] == expected[url]["year"] and "一、总体情况" in doc["text"], url
         assert doc["warc_record_id"] and doc["payload_digest"].startswith("sha256:")
 
 

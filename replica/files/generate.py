@@ -116,6 +116,7 @@ def scan(pdf: Path, out: Path, date: str, seed: int = 7) -> None:
 
 def jobs() -> list[dict]:
     """Every file to write: the seeds in their own names, then the replica's file reports."""
+    from replica.platforms import build_platforms
     from replica.reports import load_report
     from replica.site import build_replica
 
@@ -134,6 +135,12 @@ def jobs() -> list[dict]:
             stem, ext = filename.rsplit(".", 1)
             found.append({"stem": stem, "report": doc.file_seed or doc.seed, "issuer": doc.issuer, "year": doc.year, "title": doc.title,
                           "publisher": doc.issuer, "date": doc.publish_date, "formats": [ext]})
+    for built in build_platforms():  # the other platforms' reports published only as files
+        for doc in built.docs:
+            if doc.is_file and doc.year is not None:
+                stem, ext = doc.path.rsplit("/", 1)[-1].rsplit(".", 1)
+                found.append({"stem": stem, "report": doc.seed, "issuer": doc.issuer, "year": doc.year, "title": doc.title,
+                              "publisher": doc.issuer, "date": doc.publish_date, "formats": [ext]})
     return found
 
 

@@ -45,7 +45,7 @@ class Doc:
     date: str  # yyyymmdd of publication
     docid: int
     year: int | None = None  # the year reported on; None: not a report
-    seed: str | None = None  # the seed report whose text it carries
+    seed: str | None = None  # the seed report whose text it carries (a file's: see replica/files/generate.py)
     kind: str = "page"  # page, or the extension of a report published only as a file
 
     @property
@@ -120,7 +120,7 @@ def reports_of(unit: Unit, place: Callable[[Doc], str], host: str, ids: Numberin
     for year in unit.years:
         kind = ("pdf", "doc", "wps")[year % 3] if year in unit.files else "page"
         doc = Doc(host, "", report_title(unit, year), unit.name, publication_date(unit.name + str(year), year),
-                  ids(), year, unit.seed if kind == "page" else None, kind)
+                  ids(), year, unit.seed, kind)
         doc.path = place(doc)
         docs.append(doc)
     return docs
