@@ -23,7 +23,7 @@ from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.charset import honest_encoding
-from crawler.items import CrawlFailure, ReportFile, ReportPage, WarcRef
+from crawler.items import CrawlFailure, Document, ReportFile, ReportPage, WarcRef
 from crawler.portals import load_registry
 from crawler.urls import canonical_url
 
@@ -154,6 +154,8 @@ def reextract(source: Path, store: str | None = None, spool: str | None = None, 
         except NotAReport:
             counts["not_reports"] += 1
             continue
+        if not isinstance(item, (Document, CrawlFailure)):
+            continue  # a file that is no report file (a sheet, an image): the crawl made no document of it
         counts["failures" if isinstance(item, CrawlFailure) else "documents"] += 1
         writer.process_item(item)
     writer.close_spider()

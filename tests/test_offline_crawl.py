@@ -10,12 +10,6 @@ from crawler.portals import load_registry
 from crawler.urls import canonical_url
 
 
-def file_reports(replica) -> set[str]:
-    """Reports published only as a file (the hostile portal's Word version), documents of kind `file`."""
-    word = canonical_url(replica.hostile_cases["word-only"])
-    return {word} - set(replica.expected_reports())
-
-
 def test_every_report_of_the_replica_is_archived(offline_crawl, replica):
     expected = replica.expected_reports()
     found = {d["canonical_url"] for d in offline_crawl.documents}
@@ -25,7 +19,7 @@ def test_every_report_of_the_replica_is_archived(offline_crawl, replica):
 
 def test_no_page_that_is_not_a_report_became_a_document(offline_crawl, replica):
     expected = replica.expected_reports()
-    extra = [d["url"] for d in offline_crawl.documents if d["canonical_url"] not in set(expected) | file_reports(replica)]
+    extra = [d["url"] for d in offline_crawl.documents if d["canonical_url"] not in set(expected)]
     assert not extra
     assert not replica.not_reports() & {d["canonical_url"] for d in offline_crawl.documents}
 
@@ -111,17 +105,9 @@ def test_summary_counts_every_portal_and_the_dead_one(offline_crawl, replica):
         assert row["columns"] >= 1 and row["list_pages"] >= row["columns"], portal.name
         if portal not in replica.hostile_portals:  # whose failures test_hostile checks one by one
             assert row["failures"] == 0, (portal.name, row["failure_reasons"])
-    assert offline_crawl.summary["totals"]["reports"] == len(replica.expected_reports()) + len(file_reports(replica))
+    assert offline_crawl.summary["totals"]["reports"] == len(replica.expected_reports())
     assert offline_crawl.summary["totals"]["not_reports"] >= len(replica.not_reports())
     assert "total" in offline_crawl.proc.stdout and offline_crawl.summary["snapshot_id"] in offline_crawl.proc.stdout
-
-
-def test_a_report_published_only_as_a_file_is_a_document(offline_crawl, replica):
-    files = [d for d in offline_crawl.documents if d["kind"] == "file"]
-    assert {d["canonical_url"] for d in files} >= file_reports(replica)
-    for doc in files:
-        assert doc["title"].endswith("政府信息公开工作年度报告(Word版)") and doc["report_year"] == 2024
-        assert doc["text"] == "" and doc["warc_record_id"] and doc["payload_digest"].startswith("sha256:")
 
 
 def test_attachments_are_fetched_once_each(offline_crawl, replica):
