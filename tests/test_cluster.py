@@ -201,7 +201,8 @@ def test_redis_restarted_mid_crawl_then_every_worker_killed_the_same_command_fin
     redis_server.client.flushall()
     districts, store = "璧山区,合川区", tmp_path / "store"
     command = [sys.executable, "-m", "crawler.cli", "crawl", SPIDER, "--offline", "--store", str(store),
-               "--redis", redis_server.url, "--workers", "2", "-a", f"districts={districts}"]
+               "--redis", redis_server.url, "--workers", "2", "-a", f"districts={districts}",
+               "-s", "DOWNLOAD_DELAY=0.1"]  # slow enough that the kill after Redis is back finds it running
     written = lambda: sum(documents_written(store, f"*_w{i}") for i in (1, 2))  # noqa: E731
     crawl = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "first.log", "wb"),
                              start_new_session=True)
