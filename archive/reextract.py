@@ -23,7 +23,7 @@ from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.charset import honest_encoding
-from crawler.items import CrawlFailure, ReportFile, ReportPage, WarcRef
+from crawler.items import CrawlFailure, Document, ReportFile, ReportPage, WarcRef
 from crawler.portals import load_registry
 from crawler.urls import canonical_url
 
@@ -171,7 +171,8 @@ def reextract(source: Path, store: str | None = None, spool: str | None = None, 
         except NotAReport:
             counts["not_reports"] += 1
             continue
-        counts["failures" if isinstance(item, CrawlFailure) else "documents"] += 1
+        if isinstance(item, (CrawlFailure, Document)):  # not a file that is no report (a sheet, a cut body)
+            counts["failures" if isinstance(item, CrawlFailure) else "documents"] += 1
         writer.process_item(item)
     writer.close_spider()
     package_snapshot(snapshot.root, snapshot.id, source_store)
