@@ -74,8 +74,10 @@ PAGE_METADATA = ("title", "issuer", "region", "admin_level", "report_year", "pub
 
 def as_published_by(page, extracted):
     """A file whose page only points to it: the page names the report (title, issuer and date,
-    from its metadata block) and lists the file among its attachments; the file holds the text."""
-    metadata = {name: getattr(page, name) for name in PAGE_METADATA} if is_annual_report(page.title) else {}
+    from its metadata block) and lists the file among its attachments; the file holds the text.
+    What the page does not say (no report title, no date) is the file's own reading."""
+    named = is_annual_report(page.title)
+    metadata = {name: value for name in PAGE_METADATA if named and (value := getattr(page, name))}
     return replace(extracted, **metadata, attachments=page.attachments)
 
 

@@ -101,11 +101,12 @@ def test_a_page_whose_file_failed_is_read_as_it_is(tmp_path):
     assert isinstance(item, ReportPage) and item.url == PAGE
 
 
-def test_a_page_whose_file_is_no_report_file_is_its_own_document():
+@pytest.mark.parametrize("body", ["<html>文件不存在</html>".encode("utf-8"), b"%PDF-1.7\n%broken"],
+                         ids=["an error page", "a broken PDF"])
+def test_a_page_whose_file_is_no_readable_report_file_is_its_own_document(body):
     page = ReportPage(url=PAGE, canonical_url=canonical_url(PAGE), portal="测试区", portal_code=None,
                       html=REPORT.decode("utf-8"))
     served = ReportFile(url=PDF, canonical_url=canonical_url(PDF), portal="测试区", portal_code=None,
-                        body=b"<html>\xe6\x96\x87\xe4\xbb\xb6\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8</html>",
-                        content_type="text/html", page=page)
+                        body=body, content_type="application/pdf", page=page)
     document = ExtractionPipeline().process_item(served)
     assert isinstance(document, Document) and document.kind == "page" and document.url == PAGE
