@@ -23,8 +23,10 @@ from scrapy.settings import BaseSettings
 
 from archive.item_refs import CAPTURE_META_KEY
 from archive.snapshot import Snapshot
+from crawler.items import HELD_PAGE_KEY
 
 from .browser_capture import BrowserExchanges
+from .records import REPORT_PAGE_FIELD
 from .recrawl import PREVIOUS_META_KEY, PreviousSnapshot
 from .resume import archived_captures
 from .warc import FirstCapture, WarcWriter
@@ -247,6 +249,8 @@ class WarcCaptureMiddleware:
             **({"unit": meta["unit"]} if meta.get("unit") else {}),
             # the link text a file was listed under: its title when the file has none of its own
             **({"listed-title": title} if (title := meta.get("listed_title") or meta.get("name")) else {}),
+            # the page that only points to this file: re-extraction makes them one document again
+            **({REPORT_PAGE_FIELD: page.url} if (page := meta.get(HELD_PAGE_KEY)) else {}),
         }
 
 

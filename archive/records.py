@@ -21,6 +21,8 @@ from crawler.items import WarcRef
 
 # fields of an exchange's metadata record naming a payload kept in another snapshot
 REFERS_TO_SNAPSHOT, REFERS_TO_FILE, REFERS_TO_OFFSET = "refers-to-snapshot", "refers-to-file", "refers-to-offset"
+# field of a file's metadata record naming the report page that only points to it
+REPORT_PAGE_FIELD = "report-page"
 
 
 @dataclass(frozen=True)

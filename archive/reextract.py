@@ -29,7 +29,7 @@ from crawler.urls import canonical_url
 
 from .coverage import PORTALS_FILE
 from .manifest import seal
-from .records import RecordReader, archived_payload, metadata_fields, scan_snapshot
+from .records import REPORT_PAGE_FIELD, RecordReader, archived_payload, metadata_fields, scan_snapshot
 from .store import LocalStore
 from .snapshot import Snapshot
 from .wacz import package_snapshot
@@ -65,10 +65,17 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -
     if store is None and warc_dir.parent.parent.name == "snapshots":
         store = LocalStore(warc_dir.parent.parent.parent)
     reader = RecordReader(store, snapshot_id, warc_dir)
-    for capture in scan_snapshot(None, snapshot_id, warc_dir):
+    captures = scan_snapshot(None, snapshot_id, warc_dir)
+    # pages that only point to their file, whose file came: they wait for it, as in the crawl
+    # (`PortalSpider.parse_report`); a page whose file failed is read as it is
+    waiting = {c.meta[REPORT_PAGE_FIELD] for c in captures if REPORT_PAGE_FIELD in c.meta and answered(c)}
+    held: dict[str, ReportPage] = {}
+    for capture in captures:
         meta = capture.meta
         if meta.get("kind") not in ("report", "file", "attachment") or capture.payload_at is None:
             continue
+        if REPORT_PAGE_FIELD in meta and not answered(capture):
+            continue  # the spider never saw it: the crawl read the page as it is
         if capture.payload_at.snapshot != snapshot_id and store is None:
             raise FileNotFoundError(f"{capture.url}: its payload is in snapshot {capture.payload_at.snapshot}; "
                                     "give the store that holds it")
@@ -85,10 +92,11 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -
             yield ReportFile(url=capture.url, canonical_url=canonical_url(capture.url), portal=meta.get("portal", ""),
                              portal_code=meta.get("portal-code") or codes.get(meta.get("portal", "")), body=body,
                              content_type=(headers.get(b"Content-Type") or b"").decode("latin-1"),
-                             listed_title=meta.get("listed-title", ""), unit=meta.get("unit", ""), capture=capture.ref())
+                             listed_title=meta.get("listed-title", ""), unit=meta.get("unit", ""), capture=capture.ref(),
+                             page=held.get(meta.get(REPORT_PAGE_FIELD, "")))
             continue
         response = honest_encoding(HtmlResponse(url=capture.url, body=body, headers=headers))
-        yield ReportPage(
+        page = ReportPage(
             url=capture.url,
             canonical_url=canonical_url(capture.url),
             portal=meta.get("portal", ""),
@@ -97,6 +105,15 @@ def report_pages(warc_dir: Path, registry_name: str = "chongqing", store=None) -
             unit=meta.get("unit", ""),
             capture=capture.ref(),
         )
+        if capture.url in waiting:
+            held[capture.url] = page
+        else:
+            yield page
+
+
+def answered(capture) -> bool:
+    """Whether the spider got this answer: a whole 2xx (a 304 stands for the archived 200)."""
+    return (200 <= capture.status < 300 or capture.status == 304) and not capture.truncated
 
 
 def rendered_pages(warc_dir: Path, registry_name: str = "chongqing") -> Iterator[ReportPage]:

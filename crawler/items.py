@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# request meta: the `ReportPage` a file's request carries when the page's body only points to that
+# file; the page becomes a document only with the file's text, or as it is if the file never comes
+HELD_PAGE_KEY = "report_page"
+
 
 @dataclass
 class WarcRef:
@@ -53,6 +57,8 @@ class ReportFile:
     parent_url: str = ""  # the report page it belongs to, if any
     unit: str = ""
     capture: WarcRef | None = None
+    # the page whose body only points to this file: the document is that page's, with this file's text
+    page: ReportPage | None = None
 
 
 @dataclass

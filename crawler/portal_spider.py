@@ -21,10 +21,12 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy_playwright.page import PageMethod
 
+from pipelines.extraction.pointer import only_points_to_its_file  # a page is judged as the reader reads it
+
 from . import navigation as nav
 from .errors import UserError
 from .failures import describe_failure
-from .items import Attachment, CrawlFailure, ReportFile, ReportPage
+from .items import HELD_PAGE_KEY, Attachment, CrawlFailure, ReportFile, ReportPage
 from .platforms import ListRequest, chongqing, read_answer, read_list_page
 from .portals import Portal, bare_host, load_registry
 from .urls import canonical_url, extension
@@ -275,13 +277,30 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):  # a link that turned out to be a file
             yield from self.parse_file(response)
             return
-        attachments = []
-        for link in self.links(response, portal):
-            if nav.looks_like_file(link):
-                attachments.append(link.url)
-                yield self.follow(link.url, portal, "attachment", self.parse_file, parent_url=response.url,
+        # each file once (a pointer page may link its file from the body and from its attachment list)
+        files = list({link.url: link for link in self.links(response, portal) if nav.looks_like_file(link)}.values())
+        page = ReportPage(**self.found(response, portal), html=response.text, attachment_urls=[f.url for f in files])
+        pointed = self.pointed_file(response, files)
+        for link in files:
+            request = self.follow(link.url, portal, "attachment", self.parse_file, parent_url=response.url,
                                   name=link.label, unit=response.meta.get("unit", ""))
-        yield ReportPage(**self.found(response, portal), html=response.text, attachment_urls=attachments)
+            if link is pointed:  # the page waits for its file; the file's answer or failure yields it
+                # never dropped as a duplicate (a page's _wap copy, a list linking the same file):
+                # a dropped request calls no errback, and the page would be lost
+                request = request.replace(dont_filter=True, meta={**request.meta, HELD_PAGE_KEY: page})
+            yield request
+        if pointed is None:
+            yield page
+
+    @staticmethod
+    def pointed_file(response: Response, files: list[nav.Link]) -> nav.Link | None:
+        """The one report file of a page whose body only points to it ("详见附件"), as the page
+        reader reads the body; None for any other page. A page the browser rendered is read as it
+        is: re-extraction reads its DOM apart from the files."""
+        reports = [link for link in files if link.extension in nav.REPORT_FILE_EXTENSIONS]
+        if len(reports) != 1 or "playwright" in response.meta:
+            return None
+        return reports[0] if only_points_to_its_file(response.text, response.url) else None
 
     @staticmethod
     def found(response: Response, portal: Portal) -> dict:
@@ -308,7 +327,8 @@ class PortalSpider(scrapy.Spider):
         # a file may be a report (a PDF listed under a report's title, a page's 全真版): the
         # extraction pipeline reads it and keeps it if it is one
         yield ReportFile(**{**self.found(response, portal), "listed_title": title},
-                         body=response.body, content_type=content_type, parent_url=response.meta.get("parent_url", ""))
+                         body=response.body, content_type=content_type, parent_url=response.meta.get("parent_url", ""),
+                         page=response.meta.get(HELD_PAGE_KEY))
 
     def on_error(self, failure):
         request = failure.request
@@ -321,6 +341,9 @@ class PortalSpider(scrapy.Spider):
             action=action,
             kind=request.meta.get("kind", ""),
         )
+        held = request.meta.get(HELD_PAGE_KEY)
+        if held is not None:  # a page that only points to its file, whose file never came: the page as it is
+            yield held
 
 
 def column_base(url: str) -> str | None:

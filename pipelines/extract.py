@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import replace
 
 from scrapy.exceptions import DropItem
 
@@ -31,8 +32,14 @@ class NotAReport(DropItem):
         super().__init__(message, log_level="INFO")
 
 
+def document_source(item: ReportPage | ReportFile) -> ReportPage | ReportFile:
+    """What gives a document its identity: the page, for a file a page only points to."""
+    return getattr(item, "page", None) or item
+
+
 def found_fields(item: ReportPage | ReportFile) -> dict:
     """What a document keeps of how it was found and where its capture is."""
+    item = document_source(item)
     capture = item.capture
     return {
         "doc_id": doc_id_for(item.canonical_url), "url": item.url, "canonical_url": item.canonical_url,
@@ -56,8 +63,22 @@ def file_to_document(item: ReportFile) -> Document:
     from pipelines.extraction.files import read_file
 
     extracted = read_file(item.body, listed_title=item.listed_title, region_hint=item.portal)
+    if item.page is not None:
+        extracted = as_published_by(read_page(item.page.html, item.page.url, region_hint=item.page.portal), extracted)
     return Document(**found_fields(item), **read_fields(extracted), kind="file",
                     ocr=extracted.ocr, ocr_confidence=extracted.ocr_confidence)
+
+
+PAGE_METADATA = ("title", "issuer", "region", "admin_level", "report_year", "publish_date")
+
+
+def as_published_by(page, extracted):
+    """A file whose page only points to it: the page names the report (title, issuer and date,
+    from its metadata block) and lists the file among its attachments; the file holds the text.
+    What the page does not say (no report title, no date) is the file's own reading."""
+    named = is_annual_report(page.title)
+    metadata = {name: value for name in PAGE_METADATA if named and (value := getattr(page, name))}
+    return replace(extracted, **metadata, attachments=page.attachments)
 
 
 def read_fields(extracted) -> dict:
@@ -75,10 +96,16 @@ class ExtractionPipeline:
         if not isinstance(item, (ReportPage, ReportFile)):
             return item
         if isinstance(item, ReportFile) and not file_type(item.body):
-            return item  # a sheet, an archive, an image …: its Attachment item keeps it; no document
+            if item.page is None:
+                return item  # a sheet, an archive, an image …: its Attachment item keeps it; no document
+            item = item.page  # what a page pointed to is no report file (an error page): the page as it is
         try:
             document = to_document(item) if isinstance(item, ReportPage) else file_to_document(item)
         except Exception as exc:  # one unreadable page or file must not stop the crawl
+            if isinstance(item, ReportFile) and item.page is not None:
+                logger.warning("%s: the file %s its page points to is unreadable (%r): the page is read as it is",
+                               item.page.url, item.url, exc)
+                return self.process_item(item.page)
             logger.exception("extraction failed for %s", item.url)
             what = "page" if isinstance(item, ReportPage) else "file"
             return CrawlFailure(item.url, item.portal, f"extraction failed: {exc!r}"[:200], f"{what} kept in the WARC", "report")

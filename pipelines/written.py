@@ -15,7 +15,7 @@ from dataclasses import fields
 from archive.snapshot import Snapshot
 from crawler.items import Document, ReportFile, ReportPage
 from pipelines.corpus import complete_lines
-from pipelines.extract import doc_id_for
+from pipelines.extract import doc_id_for, document_source
 
 DOCUMENT_FIELDS = {f.name for f in fields(Document)}
 
@@ -39,7 +39,7 @@ class WrittenDocumentsPipeline:
     def process_item(self, item):
         if not isinstance(item, (ReportPage, ReportFile)):
             return item
-        offset = self.offsets.get(doc_id_for(item.canonical_url))
+        offset = self.offsets.get(doc_id_for(document_source(item).canonical_url))
         if offset is None:
             return item
         self.stats.inc_value("nianbao/documents_kept")

@@ -20,7 +20,7 @@ import select
 import time
 import zlib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Callable
 
@@ -279,9 +279,7 @@ def add_cases(replica, builder) -> list[tuple]:
         doc.body_html = render_body(load_report(doc.seed), issuer=doc.issuer, year=doc.year)
         month = f"{doc.dir}{doc.date[:6]}/"
         if case.name == "attachment-only":
-            doc.attachments.append((f"{doc.title}.pdf", f"{doc.file_name}.pdf"))
-            doc.file_seed, doc.seed = doc.seed, None
-            doc.body_html = '<p style="text-align:center">详见附件。</p>'
+            doc.point_to_file("pdf", '<p style="text-align:center">详见附件。</p>')
         if case.name == "redirect-loop":
             twin = f"{month}t{doc.date}_{doc.docid}_1.html"
             replica.hostile[(host, month + doc.name)] = redirect_to(twin)
@@ -308,6 +306,11 @@ def add_cases(replica, builder) -> list[tuple]:
         ("城口县2024年政府信息公开工作年度报告(镜像)", off_host_url),
         ("政府信息公开年报(备用)", f"http://www.cqck.gov.cn.{OFF_HOST}{hostile.path}"),
     ]
+    # a page that only points to its PDF, whose link is dead (the file was deleted): the page stays a document
+    gone = pointer_to_a_gone_file(first, builder)
+    hostile.docs.append(gone)
+    readable.append((main, gone))
+    replica.hostile_cases["pointer-file-gone"] = f"http://{main.host}{gone.path}"
     replica.hostile[(host, RUISHU_SCRIPT)] = ruishu_script
     replica.hostile_cases |= {"word-only": f"http://{main.host}{month}{word}", "oversized": f"http://{main.host}{month}{huge}"}
     # the 镇街 column: one report, listed on list pages that never end
@@ -319,6 +322,20 @@ def add_cases(replica, builder) -> list[tuple]:
     replica.hostile_cases["endless-column"] = f"http://{main.host}{towns.path}"
     readable.append((main, report))
     return readable
+
+
+def pointer_to_a_gone_file(like, builder):
+    """A report page of the column whose body says 详见附件 and links a file that answers 404. Its
+    docid is set apart (as the Word and 300 MB files' names are): the replica's sequence stays as it is."""
+    from .site import issuer_name
+
+    issuer = issuer_name(builder.portal, "县统计局")
+    docid = like.docid - like.docid % 1_000_000 + 990_003
+    doc = replace(like, date="20250117", docid=docid, title=builder.title(issuer, 2024), issuer=issuer, year=2024,
+                  seed=None, real=False, attachments=[], listed_wap=False, body_html="", extra_files=[])
+    doc.point_to_file("pdf", f'<p>详见附件：<a href="./{doc.file_name}.pdf">{doc.title}.pdf</a></p>')
+    doc.file_gone = True
+    return doc
 
 
 def route(replica, host: str, path: str) -> Callable | None:

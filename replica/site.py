@@ -14,6 +14,7 @@ import csv
 import hashlib
 from dataclasses import dataclass, field
 from functools import cache
+from html import escape
 from importlib import resources
 from urllib.parse import urlsplit
 
@@ -56,8 +57,9 @@ def issuer_name(portal: Portal, unit: str) -> str:
 REPORT_FILE_TYPES = ("pdf", "doc", "docx", "wps")
 # Reports published as files (their files are written by replica/files/generate.py and committed
 # in data/files/): "only" — the column links the file, there is no page; "attached" — the page
-# has the report's text and links its 全真版 file. None of the reports edition 2 changes
-# (replica/editions.py) is file-only: it edits their pages.
+# has the report's text and links its 全真版 file; "pointer" — the page's body only says 详见附件
+# and names the file it links. None of the reports edition 2 changes (replica/editions.py) is
+# file-only: it edits their pages.
 FILE_REPORTS = {
     ("合川区", "重庆市合川区科学技术局", 2019): ("only", "pdf"),
     ("北碚区", "重庆市北碚区人民政府", 2020): ("only", "docx"),
@@ -66,6 +68,7 @@ FILE_REPORTS = {
     ("合川区", "重庆市合川区科学技术局", 2020): ("attached", "pdf"),
     ("大渡口区", "重庆市大渡口区科技局", 2020): ("attached", "doc"),
     ("璧山区", "重庆市璧山区教委", 2020): ("attached", "pdf"),
+    ("合川区", "重庆市合川区合川工业园区管委会", 2020): ("pointer", "pdf"),
 }
 
 
@@ -86,6 +89,8 @@ class Doc:
     file_only: str = ""  # a report published only as a file of this type: the list links the file
     file_seed: str | None = None  # the report its files hold, when the page's own text is not it
     extra_files: list[str] = field(default_factory=list)  # paths of files of this report served elsewhere (hostile.py)
+    pointer: bool = False  # the page's body only points to its one report file: one document, the file's text
+    file_gone: bool = False  # its attachments' links answer 404, as links to deleted files do
 
     @property
     def file_name(self) -> str:
@@ -96,7 +101,16 @@ class Doc:
         """The report files of this document that stand beside it: its file-only form and its
         report attachments."""
         names = [f"{self.file_name}.{self.file_only}"] if self.file_only else []
+        if self.file_gone:
+            return names
         return names + [f for _, f in self.attachments if f.rsplit(".", 1)[-1] in REPORT_FILE_TYPES]
+
+    def point_to_file(self, ext: str, body_html: str) -> None:
+        """The page's body only points to its file; the file holds the report the page would have."""
+        self.attachments.append((f"{self.title}.{ext}", f"{self.file_name}.{ext}"))
+        self.file_seed, self.seed = self.seed, None
+        self.body_html = body_html
+        self.pointer = True
 
     @property
     def listed_path(self) -> str:
@@ -229,11 +243,14 @@ class Replica:
         for p, d in self.docs:
             if d.year is None:
                 continue
+            # a page that only points to its file is one document with the file's text, or the page
+            # as it is when its file is gone
+            text_in_file = d.file_only or (d.pointer and not d.file_gone)
             meta = {"portal": p.name, "title": d.title, "year": d.year, "issuer": d.issuer,
-                    "publish_date": d.publish_date, "kind": "file" if d.file_only else "page"}
+                    "publish_date": d.publish_date, "kind": "file" if text_in_file else "page"}
             expected[canonical_url(f"http://{d.host}{d.listed_path}")] = meta
             month = f"http://{d.host}{d.dir}{d.date[:6]}/"
-            for name in d.files():  # every report file is a document of its own
+            for name in [] if d.pointer else d.files():  # every other report file is a document of its own
                 expected[canonical_url(month + name)] = dict(meta, kind="file")
             for path in d.extra_files:
                 expected[canonical_url(f"http://{d.host}{path}")] = dict(meta, kind="file")
@@ -390,6 +407,8 @@ class DistrictBuilder:
                         doc.file_only = ext
                     elif how == "attached":
                         doc.attachments.append((f"{doc.title}.{ext}", f"{doc.file_name}.{ext}"))
+                    elif how == "pointer":
+                        doc.point_to_file(ext, f'<p>详见附件：<a href="./{doc.file_name}.{ext}">{escape(doc.title)}.{ext}</a></p>')
 
 
 @cache

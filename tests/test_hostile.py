@@ -184,8 +184,20 @@ def test_reports_published_only_as_files_are_archived(hostile):
     assert len(pdfs) == 1 and pdfs[0]["content_type"] == "application/pdf"
 
 
-def test_a_page_naming_only_its_attachment_is_a_document(hostile):
-    assert canonical_url(hostile.cases["attachment-only"]) in {d["canonical_url"] for d in hostile.documents}
+def test_a_page_naming_only_its_attachment_is_a_document_with_its_text(hostile):
+    documents = {d["canonical_url"]: d for d in hostile.documents}
+    doc = documents[canonical_url(hostile.cases["attachment-only"])]
+    assert doc["kind"] == "file" and doc["form"] and "详见附件" not in doc["text"]
+    (pdf,) = [a["url"] for a in doc["attachments"]]
+    assert canonical_url(pdf) not in documents
+
+
+def test_a_page_naming_only_a_file_that_is_gone_stays_a_page(hostile):
+    page = hostile.cases["pointer-file-gone"]
+    doc = {d["url"]: d for d in hostile.documents}[page]
+    assert doc["kind"] == "page" and "详见附件" in doc["text"] and doc["report_year"] == 2024
+    (pdf,) = [a["url"] for a in doc["attachments"]]
+    assert [(f["reason"], f["kind"]) for f in hostile.failures if f["url"] == pdf] == [("http 404", "attachment")]
 
 
 # -- security and politeness, on the same crawl -------------------------------------------------

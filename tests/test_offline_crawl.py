@@ -110,6 +110,15 @@ def test_summary_counts_every_portal_and_the_dead_one(offline_crawl, replica):
     assert "total" in offline_crawl.proc.stdout and offline_crawl.summary["snapshot_id"] in offline_crawl.proc.stdout
 
 
+def test_a_report_published_only_as_a_file_is_a_document(offline_crawl, replica):
+    """The hostile portal's report linked from its column only as a Word file."""
+    word = canonical_url(replica.hostile_cases["word-only"])
+    (doc,) = [d for d in offline_crawl.documents if d["canonical_url"] == word]
+    want = replica.expected_reports()[word]
+    assert doc["kind"] == "file" and doc["title"] == want["title"] and doc["report_year"] == want["year"]
+    assert doc["text"] and doc["warc_record_id"] and doc["payload_digest"].startswith("sha256:")
+
+
 def test_attachments_are_fetched_once_each(offline_crawl, replica):
     expected = {
         f"{d.host.removeprefix('www.')}{d.dir}{d.date[:6]}/{name}"
@@ -138,10 +147,11 @@ def test_the_crawl_log_has_no_traceback(offline_crawl):
 
 
 def test_reports_published_as_files_are_documents(offline_crawl, replica):
-    """File-only reports (PDF, DOCX, DOC, WPS linked from the list) and the 全真版 files of pages:
-    each a document of kind `file` whose statistics tables were read."""
+    """File-only reports (PDF, DOCX, DOC, WPS linked from the list), the 全真版 files of pages and
+    the pages that only point to their file: each a document of kind `file` whose statistics
+    tables were read."""
     expected = {url: want for url, want in replica.expected_reports().items() if want["kind"] == "file"}
-    assert {url.rsplit(".", 1)[1] for url in expected} == {"pdf", "doc", "docx", "wps"}
+    assert {url.rsplit(".", 1)[1] for url in expected} == {"pdf", "doc", "docx", "wps", "html"}
     documents = {d["canonical_url"]: d for d in offline_crawl.documents}
     for url, want in expected.items():
         doc = documents[url]
