@@ -9,7 +9,8 @@
    that the machine's noise hits both alike: the median of (killed + resumed) / uninterrupted,
    in wall time and in CPU time (the crawl processes' user + system, the offline portal's threads
    included: the steadier figure on a shared machine), and documents lost or duplicated and
-   failures the uninterrupted crawl does not have.
+   failures the uninterrupted crawl does not have; then, for scale, the CPU of a crawl that finds
+   nothing (one dead portal): what a process costs to start and seal, whatever resume does.
 """
 
 from __future__ import annotations
@@ -34,11 +35,15 @@ ROUNDS = 3
 def ordinary_portals() -> str:
     """The offline portal's districts but the hostile one, whose stalls and 300 MB file would
     swamp what is measured here."""
+    replica = offline_replica()
+    return ",".join(p.name for p in replica.portals + replica.dead if p not in replica.hostile_portals)
+
+
+def offline_replica():
     sys.path.insert(0, str(ROOT))
     from replica.site import build_replica
 
-    replica = build_replica()
-    return ",".join(p.name for p in replica.portals + replica.dead if p not in replica.hostile_portals)
+    return build_replica()
 
 
 def children_cpu() -> float:
@@ -46,11 +51,12 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def crawl(store: Path, *extra: str, jobdir: Path | None = None, kill_at_documents: int | None = None) -> tuple[float, float]:
-    """(wall, CPU) seconds of one `nianbao crawl`, SIGKILLed with its process group once it has
-    written `kill_at_documents` documents."""
+def crawl(store: Path, *extra: str, jobdir: Path | None = None, kill_at_documents: int | None = None,
+          districts: str | None = None) -> tuple[float, float]:
+    """(wall, CPU) seconds of one `nianbao crawl` (of the ordinary districts unless told), SIGKILLed
+    with its process group once it has written `kill_at_documents` documents."""
     command = [sys.executable, "-m", "crawler.cli", "crawl", "chongqing_districts", "--offline", "--store", str(store),
-               "-a", f"districts={ordinary_portals()}", *(["--jobdir", str(jobdir)] if jobdir else []), *extra]
+               "-a", f"districts={districts or ordinary_portals()}", *(["--jobdir", str(jobdir)] if jobdir else []), *extra]
     started, cpu = time.monotonic(), children_cpu()
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     while proc.poll() is None:
@@ -107,9 +113,10 @@ def failures(root: Path) -> set[tuple[str, str]]:
 
 def resume_rounds(tmp: Path) -> None:
     """An uninterrupted crawl, then one killed at half its documents and resumed, ROUNDS times."""
-    wall, cpu = [], []
+    wall, cpu, whole_cpu = [], [], []
     for n in range(ROUNDS):
         whole = crawl(tmp / f"whole{n}")
+        whole_cpu.append(whole[1])
         (uninterrupted,) = (tmp / f"whole{n}" / "snapshots").iterdir()
         half = len(documents(uninterrupted)) // 2
         store, jobdir = tmp / f"resumed{n}", tmp / f"job{n}"
@@ -124,7 +131,13 @@ def resume_rounds(tmp: Path) -> None:
               f"documents lost {len(set(documents(uninterrupted)) - set(ids))}, duplicated {len(ids) - len(set(ids))}, "
               f"extra failures {len(failures(root) - failures(uninterrupted))}, sealed {(root / 'manifest.json').exists()}")
     print(f"resume ratio (killed + resumed) / uninterrupted, median of {ROUNDS}: "
-          f"wall {statistics.median(wall):.2f}, CPU {statistics.median(cpu):.2f}")
+          f"wall {statistics.median(wall):.2f} (range {min(wall):.2f}–{max(wall):.2f}), "
+          f"CPU {statistics.median(cpu):.2f} (range {min(cpu):.2f}–{max(cpu):.2f})")
+    # the floor under the ratio: the fixed cost of a crawl process, whatever resume does
+    dead = offline_replica().dead[0].name
+    idle = crawl(tmp / "idle", districts=dead)
+    print(f"a crawl of one dead portal ({dead}; a process start, the offline portal built, an empty snapshot sealed, the coverage heatmap drawn): {idle[1]:.1f} s CPU, "
+          f"{idle[1] / statistics.median(whole_cpu):.2f} of the uninterrupted crawl's median CPU")
 
 
 def main() -> None:

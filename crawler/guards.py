@@ -20,10 +20,41 @@ from .scope import crawl_hosts, in_scope
 SHORT_PAGE = 400  # characters of visible text: a report, a list, even a 指南 has more
 GONE_WORDS = ("不存在", "已删除", "已撤销", "已过期", "页面找不到", "404")
 REDIRECTS = (301, 302, 303, 307, 308)
+HIDDEN = ("script", "style")
 
 
-def visible_text(response: HtmlResponse) -> str:
-    return "".join(response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()).strip()
+def text_nodes(body):
+    """The text nodes under `body` in document order, but those of scripts, styles and comments:
+    what `//body//text()[not(ancestor::script) and not(ancestor::style)]` selects, read lazily
+    (and without recursion: a page may nest thousands of elements deep)."""
+    stack = [(body, False)]  # (element, its tail only)
+    while stack:
+        element, tail = stack.pop()
+        if tail:
+            if element.tail:
+                yield element.tail
+        elif isinstance(element.tag, str) and element.tag not in HIDDEN:
+            if element.text:
+                yield element.text
+            for child in reversed(element):
+                stack += [(child, True), (child, False)]
+
+
+def visible_text(response: HtmlResponse, enough: int | None = None) -> str:
+    """The text a reader sees in the body, stripped; read only until it is longer than `enough`
+    characters when that is all the caller needs to know (every response passes here: an XPath
+    over the whole page was a hotspot)."""
+    body = next(response.selector.root.iter("body"), None)
+    pieces, length, start, end = [], 0, None, 0  # start, end: of the stripped text so far
+    for piece in text_nodes(body) if body is not None else ():
+        if piece.strip():
+            start = length + len(piece) - len(piece.lstrip()) if start is None else start
+            end = length + len(piece.rstrip())
+        pieces.append(piece)
+        length += len(piece)
+        if enough is not None and start is not None and end - start > enough:
+            break
+    return "".join(pieces).strip()
 
 
 class SoftNotFoundMiddleware:
@@ -34,7 +65,7 @@ class SoftNotFoundMiddleware:
             raise Refused("empty body", "recorded in the WARC; nothing to read")
         if not isinstance(response, HtmlResponse):
             return response
-        text = visible_text(response)
+        text = visible_text(response, enough=SHORT_PAGE)
         if len(text) > SHORT_PAGE:
             return response
         _, target = get_meta_refresh(response)

@@ -15,6 +15,8 @@ from functools import cache
 from importlib import resources
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 from pipelines.extraction.classify import is_annual_report
 
 FILE_EXTENSIONS = frozenset({"pdf", "doc", "docx", "wps", "ofd", "xls", "xlsx", "et", "zip", "rar"})
@@ -62,17 +64,27 @@ MARKS = "【】[]《》<>»«›‹·•●■□◆◇▶►>|:：、,，.。�
 
 def anchor_label(anchor) -> str:
     """Its text (every text node, so `<br>` and `<em>`/`<span>` pieces join up) or its title, without
-    the marks menus put around it (【…】, », ·)."""
-    title = compact(anchor.attrib.get("title") or "").strip(MARKS)
-    text = compact("".join(anchor.css("::text").getall())).strip(MARKS)
+    the marks menus put around it (【…】, », ·). `anchor`: a selector or an lxml element."""
+    element = getattr(anchor, "root", anchor)
+    title = compact(element.get("title") or "").strip(MARKS)
+    text = compact("".join(element.itertext())).strip(MARKS)
     return title if len(title) > len(text) else text
+
+
+def anchors(response) -> list:
+    """The page's `a[href]` elements, in document order (lxml's own walk: parsel's CSS on every
+    anchor of every page was a hotspot)."""
+    root = response.selector.root
+    if not isinstance(root, etree._Element):
+        return [a.root for a in response.css("a[href]")]
+    return [a for a in root.iter("a") if a.get("href") is not None]
 
 
 def page_links(response) -> list[Link]:
     """Every link of a page that leads somewhere: no `#` placeholders, no scripts, no mail."""
     links = []
-    for anchor in response.css("a[href]"):
-        href = anchor.attrib["href"].strip()
+    for anchor in anchors(response):
+        href = anchor.get("href").strip()
         if not href or href.startswith(("javascript:", "mailto:", "#", "tel:")):
             continue
         url = response.urljoin(href)

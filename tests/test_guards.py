@@ -1,0 +1,52 @@
+"""The soft-404 check reads a page's visible text by walking lxml's tree: it must select what its
+XPath definition selects, stop early only when the page is long anyway, and survive deep pages."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from crawler.failures import Refused
+from crawler.guards import SHORT_PAGE, SoftNotFoundMiddleware, visible_text
+
+DEFINITION = "//body//text()[not(ancestor::script) and not(ancestor::style)]"
+
+
+def page(body: str) -> HtmlResponse:
+    return HtmlResponse("http://www.example.gov.cn/a/1.html", body=body.encode("utf-8"), encoding="utf-8")
+
+
+def by_definition(response: HtmlResponse) -> str:
+    return "".join(response.xpath(DEFINITION).getall()).strip()
+
+
+PAGES = [
+    "<html><head><title>标题</title><style>p{}</style></head><body>  <p>一<b>二</b>三</p>"
+    "<script>var x = '不存在';</script>尾<!-- 注释 -->后<style>.a{}</style>  </body></html>",
+    "<body><div><span>该信息不存在</span><noscript>请启用脚本</noscript></div><?pi x?>末</body>",
+    "<html><head><meta http-equiv='refresh' content='0;url=/list/'></head><body>\n\t\n</body></html>",
+    "<p>没有 body 标签的页面</p>" + "<p>正文。</p>" * 200,
+    "<html><head><title>只有头</title></head></html>",
+]
+
+
+@pytest.mark.parametrize("body", PAGES)
+def test_the_walk_selects_what_the_xpath_selects(body):
+    response = page(body)
+    assert visible_text(response) == by_definition(response)
+
+
+def test_reading_stops_only_past_the_short_page_limit():
+    long_page = page("<body>  " + "<p>第一段文字，</p>   " * 300 + "<p>该页面已删除</p></body>")
+    full = by_definition(long_page)
+    cut = visible_text(long_page, enough=SHORT_PAGE)
+    assert len(cut) > SHORT_PAGE and full.startswith(cut) and len(cut) < len(full)
+    short = page("<body><p>" + "字" * SHORT_PAGE + "</p><script>" + "x" * 5000 + "</script></body>")
+    assert visible_text(short, enough=SHORT_PAGE) == by_definition(short)  # exactly at the limit: all of it
+
+
+def test_a_page_nested_two_thousand_deep_is_read_without_recursion():
+    response = page("<body>" + "<div>" * 2000 + "该信息已删除" + "</div>" * 2000 + "</body>")
+    assert visible_text(response) == "该信息已删除"
+    with pytest.raises(Refused):
+        SoftNotFoundMiddleware().process_response(None, response)
