@@ -80,6 +80,27 @@ def assert_corpus_files_identical(result: CrawlResult, reference: CrawlResult) -
     assert len(list((result.root / "corpus" / "text").iterdir())) == len(result.documents)
 
 
+def coverage_rows(result: CrawlResult) -> list[dict]:
+    import csv
+
+    with open(result.root / "coverage" / "coverage.csv", encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def assert_same_coverage(result: CrawlResult, reference: CrawlResult, districts: str) -> None:
+    """The merged snapshot's coverage is the single process's, for the portals the workers crawled."""
+    rows = coverage_rows(result)
+    assert {r["unit"] for r in rows if r["level"] != "subsite"} == set(districts.split(","))
+    # without years asked for, a crawl's years are those of the reports it found, over all its portals
+    codes, years = {r["code"] for r in rows}, {r["report_year"] for r in rows}
+    expected = [r for r in coverage_rows(reference) if r["code"] in codes]
+    assert rows == [r for r in expected if r["report_year"] in years]
+    assert all(r["status"] == "missing" for r in expected if r["report_year"] not in years)
+    assert any(r["status"] == "page" for r in rows)
+    assert [p["name"] for p in json.loads((result.root / "crawl" / "portals.json").read_text("utf-8"))["portals"]] == districts.split(",")
+    assert "coverage/heatmap.png" in {r["path"] for r in json.loads((result.root / "manifest.json").read_text())["resources"]}
+
+
 def test_two_workers_make_the_single_process_snapshot_politely(tmp_path, fresh_redis, offline_crawl):
     from replica.server import OfflinePortal
 
@@ -99,7 +120,10 @@ def test_two_workers_make_the_single_process_snapshot_politely(tmp_path, fresh_r
     assert run_nianbao("verify", str(result.root)).returncode == 0
     assert_same_corpus(result, offline_crawl, districts)
     assert_corpus_files_identical(result, offline_crawl)
+    assert_same_coverage(result, offline_crawl, districts)
     assert result.summary["totals"]["reports"] == len(result.documents)
+    assert {name: row["reports"] for name, row in result.summary["portals"].items()} == \
+        {name: offline_crawl.summary["portals"][name]["reports"] for name in districts.split(",")}
 
     # both workers fetched, each into its own WARC files; one host at a time over both, `delay` apart
     stats = json.loads((result.root / "crawl" / "stats.json").read_text())
