@@ -8,8 +8,10 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 import traceback
+from pathlib import Path
 
 from .errors import EXIT_BUG, UserError, read_input
 from .registry_cli import coverage, list_registry
@@ -135,14 +137,21 @@ def crawl(args) -> int:
 
 def start_offline_portal(settings, spider: str, spider_args: dict):
     """The bundled offline portal, and the crawl pointed at it: by default every portal it serves."""
-    from replica.editions import edition
     from replica.server import OfflinePortal
-    from replica.site import build_replica
 
     # edition 2 is the offline portal a year on (changed, withdrawn and new reports), for recrawls
-    portal = OfflinePortal(replica=edition(build_replica(), settings.getint("NIANBAO_REPLICA_EDITION", 1))).start()
+    scale = settings.getint("NIANBAO_REPLICA_SCALE", 0)
+    replica, latency = offline_replica(settings.getint("NIANBAO_REPLICA_EDITION", 1), scale,
+                                       settings.get("NIANBAO_REPLICA_LATENCY"))
+    portal = OfflinePortal(replica=replica, latency=latency).start()
     settings.set("NIANBAO_PROXY", portal.proxy_url, priority="cmdline")
-    if spider == "portals":
+    if spider == "portals" and scale and not {"roots", "registry"} & set(spider_args):
+        from replica.scale import registry_entries, scaled_portals
+
+        registry = Path(tempfile.mkdtemp(prefix="nianbao-scale-")) / "portals.json"
+        registry.write_text(json.dumps({"portals": registry_entries(scaled_portals(replica))}, ensure_ascii=False), "utf-8")
+        spider_args["registry"] = str(registry)  # the copies only: what the scale knob is for
+    elif spider == "portals":
         if not {"roots", "registry"} & set(spider_args):
             from replica.platforms import REGIONS  # the portals of every other platform the replica serves
 
@@ -153,6 +162,21 @@ def start_offline_portal(settings, spider: str, spider_args: dict):
     print(f"offline portal on {portal.proxy_url}: {len(portal.replica.portals)} portals, "
           f"{len(portal.replica.expected_reports())} reports", file=sys.stderr)
     return portal
+
+
+def offline_replica(edition_number: int, scale: int = 0, latency: str | None = None):
+    """The offline portal's replica in an edition, with `scale` more portals (replica/scale.py),
+    and its hosts' latency: `latency` as LOW-HIGH milliseconds, by default none, or 200-800 at scale."""
+    from replica.editions import edition
+    from replica.scale import DEFAULT_LATENCY, HostLatency, parse_latency, scaled
+    from replica.site import build_replica
+
+    try:
+        replica = scaled(edition(build_replica(), edition_number), scale)
+        bounds = parse_latency(latency) if latency is not None else (DEFAULT_LATENCY if scale else None)
+    except ValueError as error:  # an edition that does not exist, a bad scale or latency
+        raise UserError(str(error)) from None
+    return replica, HostLatency(bounds) if bounds else None
 
 
 def check_spider(settings, name: str) -> None:
@@ -210,14 +234,11 @@ def print_recrawl_figures(snapshot) -> None:
 
 
 def serve(args) -> int:
-    from replica.editions import edition
     from replica.server import OfflinePortal
-    from replica.site import build_replica
 
+    replica, latency = offline_replica(args.edition, args.scale, args.latency)
     try:
-        portal = OfflinePortal(args.host, args.port, edition(build_replica(), args.edition)).start()
-    except ValueError as error:  # an edition that does not exist
-        raise UserError(str(error)) from None
+        portal = OfflinePortal(args.host, args.port, replica, latency).start()
     except OSError as error:
         raise UserError(f"cannot listen on {args.host}:{args.port} ({error.strerror or error}): "
                         "choose another port with --port") from None
@@ -342,6 +363,11 @@ def main(argv: list[str] | None = None) -> int:
     ps.add_argument("--host", default="127.0.0.1")
     ps.add_argument("--port", type=int, default=8733)
     ps.add_argument("--edition", type=int, default=1, help="2: the portal a year on (one report changed, one gone, one new)")
+    ps.add_argument("--scale", type=int, default=0, metavar="N",
+                    help="N more portals, copies of the platform portals on hosts of their own, each answering "
+                         "after its own latency (crawl them with -s NIANBAO_REPLICA_SCALE=N)")
+    ps.add_argument("--latency", metavar="LOW-HIGH", help="milliseconds each host takes to answer, drawn per host "
+                    "from a fixed seed (default: none; 200-800 with --scale; 0: none)")
     ps.set_defaults(run=serve)
 
     p = sub.add_parser("snapshots", help="the snapshots of a store")
