@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .errors import EXIT_BUG, UserError, read_input
 from .registry_cli import coverage, list_registry
-from .snapshot_cli import export, list_snapshots, reextract, upload, validate, verify
+from .snapshot_cli import export, list_snapshots, reextract, seal, upload, validate, verify
 
 # Same as the live defaults in crawler/settings.py, but for a server on this machine that
 # wants no politeness: these are the only differences between a live and an offline crawl.
@@ -391,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("snapshot", help="a snapshot folder, URI, or its id in the store")
     p.add_argument("--store", help="store URI: where to find the snapshot by id and to write the new one")
     p.add_argument("--spool", help="local folder for snapshots bound for a remote store")
+    p.add_argument("--jobs", type=int, default=1, help="processes that extract (CPU-bound), while one reads the WARC files")
     p.set_defaults(run=reextract)
 
     p = sub.add_parser("export", help="a snapshot's corpus as one table")
@@ -401,6 +402,12 @@ def main(argv: list[str] | None = None) -> int:
                                                           "report_year, key, value, unit")
     p.add_argument("--store", help="store URI, to find a snapshot by id")
     p.set_defaults(run=export)
+
+    p = sub.add_parser("seal", help="merge the workers' parts of a crawl on many workers and seal it "
+                       "(when its workers all stopped before one of them did)")
+    p.add_argument("folder", help="the snapshot's folder (snapshots/<id> of a store, or a spool folder)")
+    p.add_argument("--store", help="store URI, when the folder is a spool folder of a remote store")
+    p.set_defaults(run=seal)
 
     p = sub.add_parser("upload", help="upload a sealed snapshot from the spool to a store (after a failed upload)")
     p.add_argument("folder", help="the snapshot's spool folder")

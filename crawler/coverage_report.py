@@ -54,16 +54,23 @@ class CoverageReport:
     @classmethod
     def from_crawler(cls, crawler):
         ext = cls(crawler)
+        # written at the start too: a crawl on many workers killed before its end is still sealed
+        # with its coverage (`nianbao seal`)
+        crawler.signals.connect(ext.write_wanted_units, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
-    def spider_closed(self, spider, reason):
-        # the pipelines' close_spider (the corpus sorted, failures closed) has run before this signal
+    def write_wanted_units(self, spider) -> Snapshot:
         snapshot = Snapshot.from_crawler(self.crawler)
         entries = portal_entries(getattr(spider, "portals", {}).values())
-        years = wanted_years(self.crawler.stats.get_stats())
+        years = wanted_years(self.crawler.stats.get_stats()) or tuple(getattr(spider, "years", None) or ())
         (snapshot.root / PORTALS_FILE).write_text(
             json.dumps({"years": list(years), "portals": entries}, ensure_ascii=False, indent=1), encoding="utf-8")
+        return snapshot
+
+    def spider_closed(self, spider, reason):
+        # the pipelines' close_spider (the corpus sorted, failures closed) has run before this signal
+        snapshot = self.write_wanted_units(spider)
         if not self.crawler.settings.get("NIANBAO_SNAPSHOT_PART"):
             write_snapshot_coverage(snapshot.root, snapshot.id)
 
