@@ -4,7 +4,9 @@ Each worker wrote its own WARC files (Annex C names with the worker in the prefi
 collide), its own corpus and crawl records. Merging moves the WARC files into `warc/` (a file a
 killed worker left `.open` is cut after its last complete exchange, as a resumed crawl does), and
 writes one `documents.jsonl` sorted by doc_id, the text and tables of exactly those documents,
-the attachments and failures (each line once, sorted), one summary and the workers' stats. The
+the attachments and failures (each line once, sorted), one summary and the workers' stats, and
+the units the crawl was asked for (`crawl/portals.json`, the same in every part: all workers run
+one spider with the same arguments), from which the coverage is then written. The
 snapshot then has the layout of a single-process crawl and is sealed as one.
 
 A document two workers both wrote (a page taken up again after a kill, or two spellings of one
@@ -20,6 +22,7 @@ import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from .coverage import PORTALS_FILE
 from .resume import repair_open_warc
 from .snapshot import PARTS
 
@@ -114,6 +117,18 @@ def merge_stats(parts: list[Path]) -> dict:
     return {**dict(sorted(total.items())), "nianbao/workers": len(parts), "workers": workers}
 
 
+def merge_wanted_units(parts: list[Path], target: Path) -> list[str]:
+    """The first part's `crawl/portals.json`; a note if another part asked for other units."""
+    found = [part / PORTALS_FILE for part in parts if (part / PORTALS_FILE).exists()]
+    if not found:
+        return []
+    shutil.copyfile(found[0], target)
+    first = json.loads(found[0].read_text("utf-8"))
+    return [f"{path.parent.parent.name} crawled other portals or years than {found[0].parent.parent.name}; "
+            f"the coverage counts {found[0].parent.parent.name}'s" for path in found[1:]
+            if json.loads(path.read_text("utf-8")) != first]
+
+
 def merge_parts(root: Path, snapshot_id: str) -> list[str]:
     """Merge the workers' parts of a snapshot into it and remove them; notes on repairs."""
     parts = part_dirs(root)
@@ -125,5 +140,6 @@ def merge_parts(root: Path, snapshot_id: str) -> list[str]:
     summary = merge_summaries(parts, documents, snapshot_id)
     (root / "crawl" / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     (root / "crawl" / "stats.json").write_text(json.dumps(merge_stats(parts), indent=1, default=str), encoding="utf-8")
+    notes += merge_wanted_units(parts, root / PORTALS_FILE)
     shutil.rmtree(root / PARTS)
     return notes

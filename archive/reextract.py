@@ -6,6 +6,10 @@ snapshot or, after an incremental crawl, in an earlier one of the same store), a
 records of pages a browser rendered (their DOM, which the spider read); each is decoded as the crawl
 decoded it (Content-Encoding, then Scrapy's charset rules) and read by the same pipeline code. With the same extractor version, the new `documents.jsonl` is
 byte-identical to the original's.
+
+Extraction is the CPU-bound part, apart from fetching here: with `jobs` > 1 a pool of processes
+reads the pages (one extraction pipeline each), while this process reads the WARC files and writes
+the corpus in the pages' order, so the result is the same with any number of jobs.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import shutil
 import zlib
 from collections.abc import Iterator
+from contextlib import nullcontext
 from itertools import chain
 from pathlib import Path
 
@@ -146,36 +151,53 @@ def rendered_pages(warc_dir: Path, registry_name: str = "chongqing") -> Iterator
             )
 
 
-def reextract(source: Path, store: str | None = None, spool: str | None = None, source_store=None) -> tuple[Snapshot, dict]:
+_extraction = None  # each process's own pipeline
+
+
+def extracted(page):
+    """The page read into a document (or a failure); None when it is not a report."""
+    global _extraction
+    from pipelines.extract import ExtractionPipeline, NotAReport
+
+    if _extraction is None:
+        _extraction = ExtractionPipeline()
+    try:
+        return _extraction.process_item(page)
+    except NotAReport:
+        return None
+
+
+def reextract(source: Path, store: str | None = None, spool: str | None = None, source_store=None,
+              jobs: int = 1) -> tuple[Snapshot, dict]:
     """A new snapshot holding the source's WARC files and a corpus rebuilt from them.
 
     `source_store`: where the snapshots the source's revisits refer to are (default: the store
-    the source folder stands in)."""
+    the source folder stands in); `jobs`: processes that extract."""
+    from concurrent.futures import ProcessPoolExecutor
+
     from pipelines.corpus import CorpusWriterPipeline
-    from pipelines.extract import ExtractionPipeline, NotAReport
 
     snapshot = Snapshot.create(store, spool=spool)
     for warc in sorted((source / "warc").glob("*.warc.gz")):
         shutil.copyfile(warc, snapshot.warc_dir / warc.name)
     if (source / PORTALS_FILE).exists():  # the portals as the crawl named and coded them
         shutil.copyfile(source / PORTALS_FILE, snapshot.root / PORTALS_FILE)
-    extraction, writer = ExtractionPipeline(), CorpusWriterPipeline(snapshot)
+    writer = CorpusWriterPipeline(snapshot)
     writer.open_spider()
     counts = {"report_pages": 0, "documents": 0, "not_reports": 0, "failures": 0}
     if source_store is None and source.parent.name == "snapshots":
         source_store = LocalStore(source.parent.parent)
-    for page in chain(report_pages(snapshot.warc_dir, store=source_store), rendered_pages(snapshot.warc_dir)):
-        counts["report_pages"] += 1
-        try:
-            item = extraction.process_item(page)
-        except NotAReport:
-            counts["not_reports"] += 1
-            continue
-        if not isinstance(item, (Document, CrawlFailure)):
-            continue  # a file that is no report file (a sheet, an image): the crawl made no document of it
-        counts["failures" if isinstance(item, CrawlFailure) else "documents"] += 1
-        writer.process_item(item)
+    pages = chain(report_pages(snapshot.warc_dir, store=source_store), rendered_pages(snapshot.warc_dir))
+    with ProcessPoolExecutor(jobs) if jobs > 1 else nullcontext() as pool:
+        for item in pool.map(extracted, pages, chunksize=4) if pool else map(extracted, pages):
+            counts["report_pages"] += 1
+            if isinstance(item, (Document, CrawlFailure)):
+                counts["failures"] += isinstance(item, CrawlFailure)
+                writer.process_item(item)
+            else:  # not a report, or a file that is no report file (a sheet, an archive)
+                counts["not_reports"] += 1
     writer.close_spider()
+    counts["documents"] = len(writer.seen)  # a report met twice (its `_wap` copy) is one document
     package_snapshot(snapshot.root, snapshot.id, source_store)
     seal(snapshot.root, snapshot_id=snapshot.id, scope={"reextracted_from": source.name}, counts=counts)
     return snapshot, counts

@@ -3,17 +3,25 @@
 The offline portal (all its portals but the hostile one) is crawled with a per-host delay
 (`--delay`, default 0.5 s) the way a polite live crawl is: one process with Scrapy's scheduler
 (the baseline), then `nianbao crawl --redis … --workers W`. Prints per variant the wall time of
-the whole command (sealing included), the documents, its ratio of time to the baseline, and the
+the whole command (sealing included), the documents, its throughput (documents per second) as a
+ratio to the baseline's, whether its documents are the baseline's, and the
 smallest gap between two requests to one host as the portal received them (politeness: never
 below the delay) and between the request records of all the workers' WARC files. A redis-server of its own runs on a free port in a temporary folder.
 Nothing is asserted.
 
-usage: python bench/cluster.py [--delay S] [--workers 1,2,4] [--districts A,B]
+At scale (`--scale N`), the crawl is of N copies of the platform portals on hosts of their own
+(`replica/scale.py`), each host answering after its own latency (`--latency`, default 200-800 ms
+drawn per host from a fixed seed), with the general spider: waiting, not the offline portal's
+speed, bounds it, as on the web.
+
+usage: python bench/cluster.py [--delay S] [--workers 1,2,4] [--districts A,B] [--scale N [--latency LOW-HIGH]]
+                              [--concurrency C]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import socket
 import subprocess
@@ -88,16 +96,47 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def crawl(store: Path, districts: str, delay: float, redis_url: str | None, workers: int) -> dict:
+class Target:
+    """What is crawled: the offline portal's districts (the default), or `scale` copies of its
+    platform portals, each host answering after its own latency (replica/scale.py)."""
+
+    def __init__(self, districts: str | None, scale: int, latency: str | None):
+        from crawler.cli import offline_replica
+
+        self.scale = scale
+        self.replica, self.latency = offline_replica(1, scale, latency if scale else "0")
+        self.folder = Path(tempfile.mkdtemp(prefix="nianbao-bench-target-"))
+        if scale:
+            from replica.scale import registry_entries, scaled_portals
+
+            registry = self.folder / "portals.json"
+            registry.write_text(json.dumps({"portals": registry_entries(scaled_portals(self.replica))}, ensure_ascii=False))
+            self.spider, self.arguments = "portals", {"registry": str(registry)}
+        else:
+            from bench.recrawl import ordinary_portals
+
+            self.spider, self.arguments = "chongqing_districts", {"districts": districts or ordinary_portals()}
+
+    def describe(self) -> str:
+        if not self.scale:
+            return f"offline portal ({self.arguments['districts'].count(',') + 1} districts)"
+        low, high = self.latency.bounds if self.latency else (0, 0)
+        return f"{self.scale} portals of the platforms' shapes, each host answering after {low * 1000:.0f}-{high * 1000:.0f} ms"
+
+
+def crawl(store: Path, target: Target, delay: float, redis_url: str | None, workers: int, concurrency: int = 16) -> dict:
     from crawler.cli import OFFLINE_SETTINGS
     from replica.server import OfflinePortal
 
-    with OfflinePortal() as portal:
+    with OfflinePortal(replica=target.replica, latency=target.latency) as portal:
         clock = ArrivalClock(portal)
         settings = {**OFFLINE_SETTINGS, "DOWNLOAD_DELAY": delay, "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-                    "NIANBAO_PROXY": portal.proxy_url}
-        command = [sys.executable, "-m", "crawler.cli", "crawl", "chongqing_districts", "--store", str(store),
-                   "-a", f"districts={districts}", *[a for k, v in settings.items() for a in ("-s", f"{k}={v}")]]
+                    "CONCURRENT_REQUESTS": concurrency, "NIANBAO_PROXY": portal.proxy_url}
+        if target.scale:  # the latencies are the servers': Scrapy waits out the slowest, as on the web
+            settings["DOWNLOAD_TIMEOUT"] = 30
+        command = [sys.executable, "-m", "crawler.cli", "crawl", target.spider, "--store", str(store),
+                   *[a for k, v in target.arguments.items() for a in ("-a", f"{k}={v}")],
+                   *[a for k, v in settings.items() for a in ("-s", f"{k}={v}")]]
         if redis_url:
             command += ["--redis", redis_url, "--workers", str(workers)]
         started = time.monotonic()
@@ -106,44 +145,54 @@ def crawl(store: Path, districts: str, delay: float, redis_url: str | None, work
     if done.returncode not in (0, 1):
         raise SystemExit(f"crawl failed ({done.returncode}):\n{done.stderr[-3000:]}")
     (root,) = (store / "snapshots").iterdir()
-    documents = (root / "corpus" / "documents.jsonl").read_text("utf-8").count("\n")
+    lines = (root / "corpus" / "documents.jsonl").read_text("utf-8").splitlines()
     warc_gap = smallest_gap(request_starts_by_host(sorted((root / "warc").glob("*.warc.gz"))))
     gaps = clock.gaps(robots=False)
-    return {"wall": wall, "documents": documents, "gap": clock.smallest_gap(robots=False),
-            "robots_gap": clock.smallest_gap(), "warc_gap": warc_gap,
+    return {"wall": wall, "documents": len(lines), "doc_ids": sorted(json.loads(line)["doc_id"] for line in lines),
+            "gap": clock.smallest_gap(robots=False), "robots_gap": clock.smallest_gap(), "warc_gap": warc_gap,
             "below": sum(g < delay for g, _, _ in gaps), "gaps": len(gaps), "closest": gaps[:2]}
 
 
 def main() -> None:
-    from bench.recrawl import ordinary_portals
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--delay", type=float, default=0.5)
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--districts", default=None)
+    parser.add_argument("--scale", type=int, default=0, help="crawl N copies of the platform portals instead")
+    parser.add_argument("--latency", default=None, help="with --scale: LOW-HIGH ms per host (default 200-800)")
+    parser.add_argument("--concurrency", type=int, default=16,
+                        help="CONCURRENT_REQUESTS of each process: the hosts one process keeps busy at once")
     args = parser.parse_args()
-    districts = args.districts or ordinary_portals()
+    target = Target(args.districts, args.scale, args.latency)
     work = Path(tempfile.mkdtemp(prefix="nianbao-bench-cluster-"))
     port = free_port()
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(work),
                                "--save", "", "--appendonly", "yes"], stdout=subprocess.DEVNULL)
     time.sleep(0.5)
     try:
-        rows = {"1 process": crawl(work / "single", districts, args.delay, None, 1)}
+        rows = {"1 process": crawl(work / "single", target, args.delay, None, 1, args.concurrency)}
         for workers in map(int, args.workers.split(",")):
-            rows[f"{workers} workers"] = crawl(work / f"w{workers}", districts, args.delay, f"redis://127.0.0.1:{port}/0", workers)
+            rows[f"{workers} workers"] = crawl(work / f"w{workers}", target, args.delay, f"redis://127.0.0.1:{port}/0",
+                                               workers, args.concurrency)
     finally:
         server.terminate()
         server.wait()
         shutil.rmtree(work, ignore_errors=True)
-    base = rows["1 process"]["wall"]
-    print(f"offline portal, DOWNLOAD_DELAY={args.delay} s, one request per host at a time")
-    print("smallest gap between two requests to one host: as the portal received them (without, then with "
-          "robots.txt), and between the WARC records' dates")
-    print(f"{'variant':<12}{'wall s':>9}{'× 1 process':>13}{'documents':>11}{'gap s':>9}{'+robots':>9}{'WARC':>8}")
+        shutil.rmtree(target.folder, ignore_errors=True)
+    base = rows["1 process"]
+    print(f"{target.describe()}, DOWNLOAD_DELAY={args.delay} s, one request per host at a time, "
+          f"CONCURRENT_REQUESTS={args.concurrency} per process")
+    print("throughput: documents per second of the whole command (sealing included) as a ratio to 1 process; "
+          "same docs: the documents' ids are the 1 process's")
+    print("smallest gap between two requests to one host over all workers: as the portal received them (without, "
+          "then with robots.txt), and between the WARC records' dates")
+    print(f"{'variant':<12}{'wall s':>9}{'docs/s':>8}{'× 1 process':>13}{'documents':>11}{'same docs':>11}"
+          f"{'gap s':>9}{'+robots':>9}{'WARC':>8}")
     for name, row in rows.items():
         gaps = [f"{row[k]:.3f}" if row[k] is not None else "-" for k in ("gap", "robots_gap", "warc_gap")]
-        print(f"{name:<12}{row['wall']:>9.1f}{row['wall'] / base:>13.2f}{row['documents']:>11}"
+        rate = row["documents"] / row["wall"]
+        print(f"{name:<12}{row['wall']:>9.1f}{rate:>8.2f}{rate / (base['documents'] / base['wall']):>13.2f}"
+              f"{row['documents']:>11}{'yes' if row['doc_ids'] == base['doc_ids'] else 'NO':>11}"
               f"{gaps[0]:>9}{gaps[1]:>9}{gaps[2]:>8}{row['below']:>6} of {row['gaps']} gaps below the delay")
     for name, row in rows.items():
         for gap, first, then in row["closest"]:

@@ -8,12 +8,14 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 import traceback
+from pathlib import Path
 
 from .errors import EXIT_BUG, UserError, read_input
 from .registry_cli import coverage, list_registry
-from .snapshot_cli import export, list_snapshots, reextract, upload, validate, verify
+from .snapshot_cli import export, list_snapshots, reextract, seal, upload, validate, verify
 
 # Same as the live defaults in crawler/settings.py, but for a server on this machine that
 # wants no politeness: these are the only differences between a live and an offline crawl.
@@ -135,14 +137,21 @@ def crawl(args) -> int:
 
 def start_offline_portal(settings, spider: str, spider_args: dict):
     """The bundled offline portal, and the crawl pointed at it: by default every portal it serves."""
-    from replica.editions import edition
     from replica.server import OfflinePortal
-    from replica.site import build_replica
 
     # edition 2 is the offline portal a year on (changed, withdrawn and new reports), for recrawls
-    portal = OfflinePortal(replica=edition(build_replica(), settings.getint("NIANBAO_REPLICA_EDITION", 1))).start()
+    scale = settings.getint("NIANBAO_REPLICA_SCALE", 0)
+    replica, latency = offline_replica(settings.getint("NIANBAO_REPLICA_EDITION", 1), scale,
+                                       settings.get("NIANBAO_REPLICA_LATENCY"))
+    portal = OfflinePortal(replica=replica, latency=latency).start()
     settings.set("NIANBAO_PROXY", portal.proxy_url, priority="cmdline")
-    if spider == "portals":
+    if spider == "portals" and scale and not {"roots", "registry"} & set(spider_args):
+        from replica.scale import registry_entries, scaled_portals
+
+        registry = Path(tempfile.mkdtemp(prefix="nianbao-scale-")) / "portals.json"
+        registry.write_text(json.dumps({"portals": registry_entries(scaled_portals(replica))}, ensure_ascii=False), "utf-8")
+        spider_args["registry"] = str(registry)  # the copies only: what the scale knob is for
+    elif spider == "portals":
         if not {"roots", "registry"} & set(spider_args):
             from replica.platforms import REGIONS  # the portals of every other platform the replica serves
 
@@ -153,6 +162,21 @@ def start_offline_portal(settings, spider: str, spider_args: dict):
     print(f"offline portal on {portal.proxy_url}: {len(portal.replica.portals)} portals, "
           f"{len(portal.replica.expected_reports())} reports", file=sys.stderr)
     return portal
+
+
+def offline_replica(edition_number: int, scale: int = 0, latency: str | None = None):
+    """The offline portal's replica in an edition, with `scale` more portals (replica/scale.py),
+    and its hosts' latency: `latency` as LOW-HIGH milliseconds, by default none, or 200-800 at scale."""
+    from replica.editions import edition
+    from replica.scale import DEFAULT_LATENCY, HostLatency, parse_latency, scaled
+    from replica.site import build_replica
+
+    try:
+        replica = scaled(edition(build_replica(), edition_number), scale)
+        bounds = parse_latency(latency) if latency is not None else (DEFAULT_LATENCY if scale else None)
+    except ValueError as error:  # an edition that does not exist, a bad scale or latency
+        raise UserError(str(error)) from None
+    return replica, HostLatency(bounds) if bounds else None
 
 
 def check_spider(settings, name: str) -> None:
@@ -210,14 +234,11 @@ def print_recrawl_figures(snapshot) -> None:
 
 
 def serve(args) -> int:
-    from replica.editions import edition
     from replica.server import OfflinePortal
-    from replica.site import build_replica
 
+    replica, latency = offline_replica(args.edition, args.scale, args.latency)
     try:
-        portal = OfflinePortal(args.host, args.port, edition(build_replica(), args.edition)).start()
-    except ValueError as error:  # an edition that does not exist
-        raise UserError(str(error)) from None
+        portal = OfflinePortal(args.host, args.port, replica, latency).start()
     except OSError as error:
         raise UserError(f"cannot listen on {args.host}:{args.port} ({error.strerror or error}): "
                         "choose another port with --port") from None
@@ -342,6 +363,11 @@ def main(argv: list[str] | None = None) -> int:
     ps.add_argument("--host", default="127.0.0.1")
     ps.add_argument("--port", type=int, default=8733)
     ps.add_argument("--edition", type=int, default=1, help="2: the portal a year on (one report changed, one gone, one new)")
+    ps.add_argument("--scale", type=int, default=0, metavar="N",
+                    help="N more portals, copies of the platform portals on hosts of their own, each answering "
+                         "after its own latency (crawl them with -s NIANBAO_REPLICA_SCALE=N)")
+    ps.add_argument("--latency", metavar="LOW-HIGH", help="milliseconds each host takes to answer, drawn per host "
+                    "from a fixed seed (default: none; 200-800 with --scale; 0: none)")
     ps.set_defaults(run=serve)
 
     p = sub.add_parser("snapshots", help="the snapshots of a store")
@@ -365,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("snapshot", help="a snapshot folder, URI, or its id in the store")
     p.add_argument("--store", help="store URI: where to find the snapshot by id and to write the new one")
     p.add_argument("--spool", help="local folder for snapshots bound for a remote store")
+    p.add_argument("--jobs", type=int, default=1, help="processes that extract (CPU-bound), while one reads the WARC files")
     p.set_defaults(run=reextract)
 
     p = sub.add_parser("export", help="a snapshot's corpus as one table")
@@ -375,6 +402,12 @@ def main(argv: list[str] | None = None) -> int:
                                                           "report_year, key, value, unit")
     p.add_argument("--store", help="store URI, to find a snapshot by id")
     p.set_defaults(run=export)
+
+    p = sub.add_parser("seal", help="merge the workers' parts of a crawl on many workers and seal it "
+                       "(when its workers all stopped before one of them did)")
+    p.add_argument("folder", help="the snapshot's folder (snapshots/<id> of a store, or a spool folder)")
+    p.add_argument("--store", help="store URI, when the folder is a spool folder of a remote store")
+    p.set_defaults(run=seal)
 
     p = sub.add_parser("upload", help="upload a sealed snapshot from the spool to a store (after a failed upload)")
     p.add_argument("folder", help="the snapshot's spool folder")

@@ -1,5 +1,5 @@
 """The `nianbao` commands that work on a snapshot once it is written: list, verify, validate,
-upload, reextract, export. (`crawler/cli.py` holds the parser and the crawl.)"""
+upload, reextract, export, seal. (`crawler/cli.py` holds the parser and the crawl.)"""
 
 from __future__ import annotations
 
@@ -106,6 +106,8 @@ def reextract(args) -> int:
     from archive.reextract import reextract as rebuild
     from archive.store import LocalStore, open_store
 
+    if args.jobs < 1:
+        raise UserError(f"--jobs must be 1 or more, got {args.jobs}")
     store, prefix = locate_snapshot(args.snapshot, args.store)
     with tempfile.TemporaryDirectory(prefix="nianbao-reextract-") as tmp:
         if isinstance(store, LocalStore):
@@ -121,7 +123,7 @@ def reextract(args) -> int:
             raise UserError(f"{args.snapshot} has no WARC files (warc/*.warc.gz): nothing to re-extract")
         # the source's store also holds the earlier snapshots its revisits may refer to
         snapshot, counts = rebuild(source, args.store or os.environ.get("NIANBAO_STORE"), args.spool,
-                                   source_store=store if prefix else None)
+                                   source_store=store if prefix else None, jobs=args.jobs)
     print(f"re-extracted {counts['documents']} documents from {counts['report_pages']} report pages "
           f"({counts['not_reports']} not reports, {counts['failures']} failures) into snapshot {snapshot.id}")
     target = open_store(snapshot.store)
@@ -171,3 +173,28 @@ def stored_statistics(store, prefix: str, doc: dict) -> dict:
         if "values" in kept:
             return kept
     return parse_document(doc)
+
+
+def seal(args) -> int:
+    """Merge and seal a crawl on many workers whose workers all stopped before one of them did:
+    the parts as they are (a killed worker's open WARC file cut after its last whole exchange)."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    from archive.snapshot import PARTS, Snapshot
+    from crawler.cluster.finish import merge_and_seal
+
+    root = Path(args.folder).resolve()
+    if (root / "manifest.json").exists():
+        raise UserError(f"{root} is sealed already")
+    if not (root / PARTS).is_dir():
+        raise UserError(f"{root} has no workers' parts ({PARTS}/): only a crawl on many workers is sealed this way")
+    if root.parent.name != "snapshots" and not args.store:
+        raise UserError(f"{root} is not in a store's snapshots/ folder: name its store with --store")
+    snapshot = Snapshot(root.name, root, args.store or str(root.parent.parent))
+    merge_and_seal(snapshot, get_project_settings())
+    if not (root / "manifest.json").exists():
+        raise UserError(f"{root} was merged but not sealed: see crawl/summary.json")
+    print(f"sealed snapshot {root.name} in {root}")
+    print(f"check it with: nianbao verify {root}")
+    return 0

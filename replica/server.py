@@ -3,7 +3,9 @@
 Crawlers reach it as an HTTP proxy (absolute request URIs for http, CONNECT then TLS with a
 throw-away certificate for https), so the URLs they fetch and archive are the real sites' URLs.
 It can also be browsed directly with a `Host` header. A portal marked dead gets its connections
-closed without an answer, as a site that is down does.
+closed without an answer, as a site that is down does. With a latency (`replica/scale.py`), each
+host waits its own time before each answer; each connection has its own thread, so a slow host
+holds up only its own requests.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import socketserver
 import ssl
 import tempfile
 import threading
+import time
 import zlib
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -116,6 +119,7 @@ class PortalHandler(BaseHTTPRequestHandler):
         if bare_host(host) in self.replica.dead_hosts:
             self.close_connection = True
             return
+        self.wait_as(host)
         endpoint = self.replica.endpoints.get((bare_host(host), path))
         if endpoint:
             form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
@@ -127,6 +131,11 @@ class PortalHandler(BaseHTTPRequestHandler):
             return self.reply(405, NOT_ALLOWED, "text/html")
         return self.reply(404, NOT_FOUND, "text/html; charset=utf-8")
 
+    def wait_as(self, host: str) -> None:
+        """The time this host's server takes to answer (none unless the portal has a latency)."""
+        if self.server.latency:
+            time.sleep(self.server.latency(host))
+
     @staticmethod
     def query_of(url: str) -> dict[str, str]:
         return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
@@ -137,6 +146,7 @@ class PortalHandler(BaseHTTPRequestHandler):
         if bare_host(host) in self.replica.dead_hosts:
             self.close_connection = True  # no answer at all
             return
+        self.wait_as(host)
         hostile = self.replica.hostile_route(bare_host(host), path)
         if hostile:
             return hostile(self, self.replica.pages.get((bare_host(host), path)), path)
@@ -214,9 +224,10 @@ class PortalServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, replica: Replica):
+    def __init__(self, address, replica: Replica, latency=None):
         super().__init__(address, PortalHandler)
         self.replica = replica
+        self.latency = latency  # host → seconds before each answer (replica.scale.HostLatency)
         self.tls = self_signed_context(replica.hosts)
         self.requests: list[tuple[str, str]] = []
         self._lock = threading.Lock()
@@ -229,8 +240,8 @@ class PortalServer(ThreadingHTTPServer):
 class OfflinePortal:
     """Start and stop the replica: `with OfflinePortal() as portal: … portal.proxy_url …`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, replica: Replica | None = None):
-        self.server = PortalServer((host, port), replica or build_replica())
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, replica: Replica | None = None, latency=None):
+        self.server = PortalServer((host, port), replica or build_replica(), latency)
         self.thread = threading.Thread(target=self.server.serve_forever, name="offline-portal", daemon=True)
 
     @property

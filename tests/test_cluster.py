@@ -80,6 +80,27 @@ def assert_corpus_files_identical(result: CrawlResult, reference: CrawlResult) -
     assert len(list((result.root / "corpus" / "text").iterdir())) == len(result.documents)
 
 
+def coverage_rows(result: CrawlResult) -> list[dict]:
+    import csv
+
+    with open(result.root / "coverage" / "coverage.csv", encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def assert_same_coverage(result: CrawlResult, reference: CrawlResult, districts: str) -> None:
+    """The merged snapshot's coverage is the single process's, for the portals the workers crawled."""
+    rows = coverage_rows(result)
+    assert {r["unit"] for r in rows if r["level"] != "subsite"} == set(districts.split(","))
+    # without years asked for, a crawl's years are those of the reports it found, over all its portals
+    codes, years = {r["code"] for r in rows}, {r["report_year"] for r in rows}
+    expected = [r for r in coverage_rows(reference) if r["code"] in codes]
+    assert rows == [r for r in expected if r["report_year"] in years]
+    assert all(r["status"] == "missing" for r in expected if r["report_year"] not in years)
+    assert any(r["status"] == "page" for r in rows)
+    assert [p["name"] for p in json.loads((result.root / "crawl" / "portals.json").read_text("utf-8"))["portals"]] == districts.split(",")
+    assert "coverage/heatmap.png" in {r["path"] for r in json.loads((result.root / "manifest.json").read_text())["resources"]}
+
+
 def test_two_workers_make_the_single_process_snapshot_politely(tmp_path, fresh_redis, offline_crawl):
     from replica.server import OfflinePortal
 
@@ -92,14 +113,17 @@ def test_two_workers_make_the_single_process_snapshot_politely(tmp_path, fresh_r
     logs = {name: (tmp_path / f"{name}.log").read_text() for name in ("a", "b")}
     assert statuses == [0, 0], logs
     assert not any("Traceback" in log for log in logs.values()), logs
-    assert sum("is the last: merged" in log for log in logs.values()) == 1
+    assert sum("is the last: merging" in log for log in logs.values()) == 1
     assert not any("unfinished requests" in log for log in logs.values())  # every request taken was acknowledged
     result = CrawlResult(store, None)
     assert (result.root / "manifest.json").exists() and not (result.root / "parts").exists()
     assert run_nianbao("verify", str(result.root)).returncode == 0
     assert_same_corpus(result, offline_crawl, districts)
     assert_corpus_files_identical(result, offline_crawl)
+    assert_same_coverage(result, offline_crawl, districts)
     assert result.summary["totals"]["reports"] == len(result.documents)
+    assert {name: row["reports"] for name, row in result.summary["portals"].items()} == \
+        {name: offline_crawl.summary["portals"][name]["reports"] for name in districts.split(",")}
 
     # both workers fetched, each into its own WARC files; one host at a time over both, `delay` apart
     stats = json.loads((result.root / "crawl" / "stats.json").read_text())
@@ -232,6 +256,35 @@ def test_redis_restarted_mid_crawl_then_every_worker_killed_the_same_command_fin
     assert run_nianbao("verify", str(result.root)).returncode == 0
     assert_same_corpus(result, offline_crawl, districts)
     assert_corpus_files_identical(result, offline_crawl)
+
+
+def test_a_crawl_whose_workers_all_died_is_sealed_by_nianbao_seal(tmp_path, fresh_redis, offline_crawl):
+    districts, store = "璧山区", tmp_path / "store"
+    command = [sys.executable, "-m", "crawler.cli", "crawl", SPIDER, "--offline", "--store", str(store),
+               "--redis", fresh_redis, "--workers", "2", "-a", f"districts={districts}"]
+    crawl = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "crawl.log", "wb"),
+                             start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while sum(documents_written(store, f"*_w{i}") for i in (1, 2)) < 6:
+            assert crawl.poll() is None and time.monotonic() < deadline, (tmp_path / "crawl.log").read_text()[-3000:]
+            time.sleep(0.005)
+    finally:
+        os.killpg(crawl.pid, signal.SIGKILL)  # every worker: nobody is left to merge and seal
+        crawl.wait()
+    (folder,) = (store / "snapshots").iterdir()
+    assert (folder / "parts").is_dir() and not (folder / "manifest.json").exists()
+    sealed = run_nianbao("seal", str(folder))
+    assert sealed.returncode == 0, sealed.stderr[-3000:]
+    result = CrawlResult(store, sealed)
+    assert not (folder / "parts").exists() and run_nianbao("verify", str(folder)).returncode == 0
+    validated = run_nianbao("validate", str(folder))  # the workers' open WARC files were cut whole
+    assert validated.returncode == 0, validated.stdout[-2000:] + validated.stderr[-2000:]
+    assert len(result.documents) >= 6
+    assert_corpus_files_identical(result, offline_crawl)  # what was crawled, as a single process has it
+    assert (folder / "coverage" / "coverage.csv").exists()
+    again = run_nianbao("seal", str(folder))
+    assert again.returncode == 1 and again.stderr == f"nianbao: {folder} is sealed already\n", again.stderr
 
 
 def test_bad_cluster_arguments_are_one_line_errors():

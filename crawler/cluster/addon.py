@@ -70,10 +70,7 @@ class ClusterAddon:
         }.items():
             settle(settings, name, value)
         # the last worker seals the merged snapshot (crawler.cluster.finish), not each worker its part
-        # nor does each worker write coverage of its part: its Chromium screenshot blocks the loop
-        # longer than a heartbeat, and the others would take the worker for dead
         add_components(settings, "EXTENSIONS", {"archive.sealing.SnapshotSeal": None,
-                                                "crawler.coverage_report.CoverageReport": None,
                                                 "crawler.cluster.tracking.ClusterWorker": 950})
         add_components(settings, "SPIDER_MIDDLEWARES", {"crawler.cluster.tracking.AckSpiderMiddleware": 1})
         add_components(settings, "DOWNLOADER_MIDDLEWARES", {"crawler.cluster.tracking.AckFailedDownloads": 1})
