@@ -8,7 +8,6 @@ report. The files are the generated ones of replica/data/files/ (replica/files/g
 from __future__ import annotations
 
 import io
-import resource
 import shutil
 import subprocess
 import sys

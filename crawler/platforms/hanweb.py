@@ -44,7 +44,7 @@ def urljoin(base: str, href: str) -> str:
 
 
 def read_page(response):
-    from . import ListReading, ListRequest
+    from . import ListReading
 
     text = response.text
     if "<datastore" not in text.lower() and "dataproxy.jsp" not in text:
