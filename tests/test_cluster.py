@@ -191,8 +191,11 @@ def test_a_killed_workers_requests_are_taken_up_by_the_other(tmp_path, fresh_red
 
     districts, store, server = "璧山区,合川区", tmp_path / "store", redis.Redis.from_url(fresh_redis)
     with OfflinePortal() as portal:
-        a = start_worker(worker_command(store, fresh_redis, "a", portal.proxy_url, districts), tmp_path / "a.log")
-        b = start_worker(worker_command(store, fresh_redis, "b", portal.proxy_url, districts), tmp_path / "b.log")
+        # a small delay keeps `a` busy long enough to be caught holding requests, even on a loaded machine
+        a = start_worker(worker_command(store, fresh_redis, "a", portal.proxy_url, districts, DOWNLOAD_DELAY=0.05),
+                         tmp_path / "a.log")
+        b = start_worker(worker_command(store, fresh_redis, "b", portal.proxy_url, districts, DOWNLOAD_DELAY=0.05),
+                         tmp_path / "b.log")
         try:
             deadline = time.monotonic() + 120
             while not (documents_written(store, "a") >= 5 and server.hlen(f"nianbao:{SPIDER}:flight:a") >= 2):
