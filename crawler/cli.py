@@ -159,8 +159,10 @@ def start_offline_portal(settings, spider: str, spider_args: dict):
     elif "districts" not in spider_args:
         served = portal.replica.portals + portal.replica.dead
         spider_args["districts"] = ",".join(p.name for p in served)
-    print(f"offline portal on {portal.proxy_url}: {len(portal.replica.portals)} portals, "
-          f"{len(portal.replica.expected_reports())} reports", file=sys.stderr)
+    others = portal.replica.platforms
+    print(f"offline portal on {portal.proxy_url}: {len(portal.replica.portals)} portals on Chongqing's platform "
+          f"({len(portal.replica.expected_reports())} reports), {len(others)} on other platforms "
+          f"({sum(len(b.expected_reports()) for b in others)} reports)", file=sys.stderr)
     return portal
 
 
