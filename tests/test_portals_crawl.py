@@ -161,3 +161,27 @@ def test_reextraction_of_any_portals_is_byte_identical(crawl, tmp_path):
     original = (crawl.root / "corpus" / "documents.jsonl").read_bytes()
     assert (new / "corpus" / "documents.jsonl").read_bytes() == original
     assert b'"kind": "file"' in original and '"unit": "咸宁市科学技术局"'.encode() in original
+
+
+def test_coverage_counts_equal_each_platforms_truth(crawl):
+    """coverage/coverage.csv of the crawl of every other platform: the report years found per portal
+    (its own and its departments' and townships') are those the replica serves."""
+    import csv
+    from collections import defaultdict
+
+    from archive.coverage import SUBSITE
+
+    rows = list(csv.DictReader((crawl.root / "coverage" / "coverage.csv").open(encoding="utf-8")))
+    portals = json.loads((crawl.root / "crawl" / "portals.json").read_text("utf-8"))["portals"]
+    key_of_host = {bare_host(urlsplit(p["root_url"]).hostname): p["code"] or f"{p['parent']}/{p['name']}"
+                   for p in portals}
+    truth = defaultdict(set)
+    for built in crawl.replica.platforms:
+        (key,) = {key_of_host[h] for h in built.hosts if h in key_of_host}
+        truth[key] |= {r["year"] for r in built.expected_reports().values()}
+    found = defaultdict(set)
+    for row in rows:
+        if row["status"] in ("page", "file"):
+            found[row["parent"] if row["level"] == SUBSITE else row["code"]].add(int(row["report_year"]))
+    assert found == truth
+    assert {row["status"] for row in rows} <= {"page", "file", "missing"}  # nothing failed
