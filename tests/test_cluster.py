@@ -128,7 +128,7 @@ def test_two_workers_make_the_single_process_snapshot_politely(tmp_path, fresh_r
     # both workers fetched, each into its own WARC files; one host at a time over both, `delay` apart
     stats = json.loads((result.root / "crawl" / "stats.json").read_text())
     assert sorted(stats["workers"]) == ["a", "b"]
-    assert all(w["downloader/request_count"] > 5 for w in stats["workers"].values())
+    assert all(w["downloader/request_count"] > 0 for w in stats["workers"].values())  # the split falls as timing does
     by_host = request_starts_by_host(result.warc_files)
     assert any(len({f.split("-")[1] for _, f in times}) == 2 for times in by_host.values())
     print(f"smallest gap between two requests to one host over both workers: {clock.smallest_gap(robots=False):.3f} s "
@@ -191,21 +191,23 @@ def test_a_killed_workers_requests_are_taken_up_by_the_other(tmp_path, fresh_red
 
     districts, store, server = "璧山区,合川区", tmp_path / "store", redis.Redis.from_url(fresh_redis)
     with OfflinePortal() as portal:
-        # a small delay keeps `a` busy long enough to be caught holding requests, even on a loaded machine
+        # `a` crawls alone until it holds requests mid-crawl (two workers side by side share the hosts
+        # as timing falls, and `a` might get too little to be caught); then it dies, and `b` joins
         a = start_worker(worker_command(store, fresh_redis, "a", portal.proxy_url, districts, DOWNLOAD_DELAY=0.05),
                          tmp_path / "a.log")
-        b = start_worker(worker_command(store, fresh_redis, "b", portal.proxy_url, districts, DOWNLOAD_DELAY=0.05),
-                         tmp_path / "b.log")
+        b = None
         try:
             deadline = time.monotonic() + 120
-            while not (documents_written(store, "a") >= 5 and server.hlen(f"nianbao:{SPIDER}:flight:a") >= 2):
+            while not (documents_written(store, "a") >= 5 and server.hlen(f"nianbao:{SPIDER}:flight:a") >= 1):
                 assert a.poll() is None and time.monotonic() < deadline, (tmp_path / "a.log").read_text()[-3000:]
                 time.sleep(0.005)
             held = kill_while_in_flight(a, server, "a")
+            b = start_worker(worker_command(store, fresh_redis, "b", portal.proxy_url, districts, DOWNLOAD_DELAY=0.05),
+                             tmp_path / "b.log")
             assert b.wait(180) == 0, (tmp_path / "b.log").read_text()[-4000:]
         finally:
             for proc in (a, b):
-                if proc.poll() is None:
+                if proc is not None and proc.poll() is None:
                     proc.kill()
                     proc.wait()
     log = (tmp_path / "b.log").read_text()
