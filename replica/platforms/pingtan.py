@@ -1,6 +1,6 @@
 """平潭综合实验区 (`www.pingtan.gov.cn`) on Fujian's 集约化 platform (TRS + avalon.js), served from
-its real pages, the ones the extraction tests read (`tests/fixtures/real_html/pingtan_*`, each with
-its `*.provenance.json`: one copy in the repository), and the column's items (`data/pingtan/`).
+its real pages (`data/pingtan/pingtan_*.html`, each with its `*.provenance.json`; the extraction tests
+read the same files through links in `tests/fixtures/real_html/`), and the column's items.
 
 The 政府信息公开年报 list is the real page, byte for byte: ten items in its HTML and a
 `listModel({… listArgs: {channelid: SiteInfo.searchId, classsql: "chnlid=1813", sortfield: …},
@@ -21,7 +21,6 @@ import json
 import re
 from html import escape
 from importlib import resources
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.portals import bare_host
@@ -40,15 +39,12 @@ TEMPLATE_ID, TEMPLATE_TITLE, TEMPLATE_TIME = "80678", "平潭综合实验区2011
 REAL = {"80678": "pingtan_2011_report.html", "80787": "pingtan_2014_letter_in_report_column.html"}
 
 
-REAL_PAGES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "real_html"
-
-
 def data(name: str) -> str:
     return resources.files("replica.data").joinpath("pingtan", name).read_text("utf-8")
 
 
 def real_page(name: str) -> str:
-    return (REAL_PAGES / name).read_text("utf-8")
+    return data(name)
 
 
 def items() -> list[dict]:
