@@ -48,8 +48,9 @@ class DelayFromAnswer:
         crawler.signals.connect(self.answered, signal=signals.response_downloaded)
         crawler.signals.connect(self.left, signal=signals.request_left_downloader)
         settings = crawler.settings
-        if settings.getfloat("DOWNLOAD_DELAY") and max(settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
-                                                        settings.getint("CONCURRENT_REQUESTS_PER_IP")) > 1:
+        # a worker of a cluster gets one request per host at a time from the frontier, whatever these say
+        if settings.getfloat("DOWNLOAD_DELAY") and not settings.get("REDIS_URL") and max(
+                settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"), settings.getint("CONCURRENT_REQUESTS_PER_IP")) > 1:
             logger.info("DOWNLOAD_DELAY with more than one request per host at a time: the delay spaces "
                         "departures and answers, not arrivals at the server")
 
