@@ -4,7 +4,7 @@ Each worker wrote its own WARC files (Annex C names with the worker in the prefi
 collide), its own corpus and crawl records. Merging moves the WARC files into `warc/` (a file a
 killed worker left `.open` is cut after its last complete exchange, as a resumed crawl does), and
 writes one `documents.jsonl` sorted by doc_id, the text and tables of exactly those documents,
-the attachments and failures (each line once, sorted), one summary and the workers' stats, and
+the attachments and failures (each record once, sorted), one summary and the workers' stats, and
 the units the crawl was asked for (`crawl/portals.json`, the same in every part: all workers run
 one spider with the same arguments), from which the coverage is then written. The
 snapshot then has the layout of a single-process crawl and is sealed as one.
@@ -76,7 +76,14 @@ def merge_documents(parts: list[Path], corpus: Path) -> list[dict]:
 
 
 def merge_lines(parts: list[Path], relative: str, target: Path) -> None:
-    lines = sorted({line for part in parts for line in whole_lines(part / relative)})
+    """Each record once, sorted. Two workers' records of one thing (an attachment fetched again
+    after a kill) differ only in the WARC file that holds it (`capture`): the first line is kept."""
+    chosen: dict[str, str] = {}
+    for line in sorted({line for part in parts for line in whole_lines(part / relative)}):
+        record = json.loads(line)
+        record.pop("capture", None)
+        chosen.setdefault(json.dumps(record, sort_keys=True), line)
+    lines = sorted(chosen.values())
     if lines or any((part / relative).exists() for part in parts):
         target.write_text("".join(lines), encoding="utf-8")
 

@@ -107,6 +107,7 @@ ITEM_PIPELINES = {
     "pipelines.corpus.CorpusWriterPipeline": 800,
 }
 EXTENSIONS = {
+    "crawler.politeness.DelayFromAnswer": 0,  # DOWNLOAD_DELAY counted from the answer, not the departure
     "crawler.summary.CrawlSummary": 500,
     "crawler.coverage_report.CoverageReport": 600,
     "crawler.progress.CrawlProgress": 700,

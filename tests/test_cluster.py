@@ -131,10 +131,12 @@ def test_two_workers_make_the_single_process_snapshot_politely(tmp_path, fresh_r
     assert all(w["downloader/request_count"] > 0 for w in stats["workers"].values())  # the split falls as timing does
     by_host = request_starts_by_host(result.warc_files)
     assert any(len({f.split("-")[1] for _, f in times}) == 2 for times in by_host.values())
-    print(f"smallest gap between two requests to one host over both workers: {clock.smallest_gap(robots=False):.3f} s "
-          f"as the portal received them ({clock.smallest_gap():.3f} s with robots.txt), {smallest_gap(by_host):.3f} s "
-          f"between WARC records (delay {delay} s)")
-    assert clock.smallest_gap(robots=False) >= delay - 0.002  # the frontier's clock counts whole milliseconds
+    print(f"smallest gap between two requests to one host over both workers: {clock.smallest_gap():.3f} s "
+          f"as the portal received them ({clock.smallest_gap(robots=False):.3f} s without robots.txt), "
+          f"{smallest_gap(by_host):.3f} s between WARC records (delay {delay} s)")
+    # robots.txt included: each worker asks for it while it holds the host, and its download slot
+    # waits the delay from the answer (crawler.politeness.DelayFromAnswer)
+    assert clock.smallest_gap() >= delay - 0.002  # the frontier's clock counts whole milliseconds
     # the crawl is over: the same command would start a new one
     assert redis.Redis.from_url(fresh_redis).keys("nianbao:*") == []
     # a worker of this crawl that starts only now stops at once, leaving the sealed snapshot alone
@@ -158,24 +160,43 @@ def worker_command(store: Path, redis_url: str, name: str, proxy: str, districts
 
 
 def start_worker(command: list[str], log: Path) -> subprocess.Popen:
+    """A worker in a process group of its own: killing the group kills whatever it started too."""
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(log, "wb"),
-                            env={**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"})
+                            env={**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}, start_new_session=True)
+
+
+def stop_workers(*workers: subprocess.Popen | None) -> None:
+    for proc in workers:
+        if proc is not None and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def documents_written(store: Path, worker: str) -> int:
     return sum(p.read_bytes().count(b"\n") for p in store.glob(f"snapshots/*/parts/{worker}/corpus/documents.jsonl"))
 
 
-def kill_while_in_flight(proc: subprocess.Popen, server: redis.Redis, worker: str) -> list[str]:
-    """SIGKILL a worker; the URLs it had taken from the frontier and not finished (read while it
-    is stopped, so the list is exactly what it held when it died)."""
+def kill_while_in_flight(workers: dict[str, subprocess.Popen], server: redis.Redis, ready, logs: Path) -> tuple[str, list[str]]:
+    """SIGKILL (its whole process group) the first worker caught holding requests taken from the
+    frontier once `ready()` holds; its name and the URLs it held. Each worker is stopped (SIGSTOP)
+    before its requests are read, so the list is exactly what it held when it died; one that
+    finished them in between goes on. `logs`: the folder of the workers' `<name>.log`."""
     import pickle
 
-    proc.send_signal(signal.SIGSTOP)
-    held = server.hvals(f"nianbao:{SPIDER}:flight:{worker}")
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    return sorted(pickle.loads(entry.split(b"\n", 1)[1])["url"] for entry in held)
+    deadline = time.monotonic() + 120
+    while True:
+        for name, proc in workers.items():
+            assert proc.poll() is None and time.monotonic() < deadline, (logs / f"{name}.log").read_text()[-3000:]
+            if not (ready() and server.hlen(f"nianbao:{SPIDER}:flight:{name}")):
+                continue
+            os.killpg(proc.pid, signal.SIGSTOP)
+            held = server.hvals(f"nianbao:{SPIDER}:flight:{name}")
+            if held:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                return name, sorted(pickle.loads(entry.split(b"\n", 1)[1])["url"] for entry in held)
+            os.killpg(proc.pid, signal.SIGCONT)
+        time.sleep(0.005)
 
 
 def request_urls(warc_files) -> set[str]:
@@ -197,19 +218,12 @@ def test_a_killed_workers_requests_are_taken_up_by_the_other(tmp_path, fresh_red
                          tmp_path / "a.log")
         b = None
         try:
-            deadline = time.monotonic() + 120
-            while not (documents_written(store, "a") >= 5 and server.hlen(f"nianbao:{SPIDER}:flight:a") >= 1):
-                assert a.poll() is None and time.monotonic() < deadline, (tmp_path / "a.log").read_text()[-3000:]
-                time.sleep(0.005)
-            held = kill_while_in_flight(a, server, "a")
+            _, held = kill_while_in_flight({"a": a}, server, lambda: documents_written(store, "a") >= 5, tmp_path)
             b = start_worker(worker_command(store, fresh_redis, "b", portal.proxy_url, districts, DOWNLOAD_DELAY=0.05),
                              tmp_path / "b.log")
             assert b.wait(180) == 0, (tmp_path / "b.log").read_text()[-4000:]
         finally:
-            for proc in (a, b):
-                if proc is not None and proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
+            stop_workers(a, b)
     log = (tmp_path / "b.log").read_text()
     assert "Traceback" not in log, log[-4000:]
     assert f"worker a stopped beating: {len(held)} requests it had taken are queued again" in log
@@ -224,6 +238,54 @@ def test_a_killed_workers_requests_are_taken_up_by_the_other(tmp_path, fresh_red
     # what `a` held when it died was fetched again by `b` (scrapy-redis alone would have lost it)
     taken_up_by_b = request_urls(p for p in result.warc_files if p.name.startswith("nianbao-b-"))
     assert held and set(held) <= taken_up_by_b, sorted(set(held) - taken_up_by_b)
+
+
+def test_three_workers_one_killed_mid_crawl_make_the_single_process_snapshot_politely(tmp_path, fresh_redis, offline_crawl):
+    """Issue #15's end: three workers and a real Redis over the offline portal, one SIGKILLed while
+    it holds requests; the other two finish with the single process's documents, no two requests
+    to a host reach the portal closer than the delay (robots.txt included), and the sealed
+    snapshot verifies and validates."""
+    from replica.server import OfflinePortal
+
+    districts, delay, store, server = "璧山区,合川区,大渡口区", 0.1, tmp_path / "store", redis.Redis.from_url(fresh_redis)
+    names = ("a", "b", "c")
+    with OfflinePortal() as portal:
+        clock = ArrivalClock(portal)
+        workers = {name: start_worker(worker_command(store, fresh_redis, name, portal.proxy_url, districts,
+                                                     DOWNLOAD_DELAY=delay), tmp_path / f"{name}.log") for name in names}
+        try:
+            # mid-crawl: some documents are written, and the one caught holding requests dies
+            killed, held = kill_while_in_flight(workers, server, lambda: documents_written(store, "*") >= 8, tmp_path)
+            survivors = [name for name in names if name != killed]
+            statuses = [workers[name].wait(300) for name in survivors]
+        finally:
+            stop_workers(*workers.values())
+    logs = {name: (tmp_path / f"{name}.log").read_text() for name in survivors}
+    assert statuses == [0, 0], {name: log[-4000:] for name, log in logs.items()}
+    assert not any("Traceback" in log for log in logs.values()), logs
+    assert sum("is the last: merging" in log for log in logs.values()) == 1
+    # one survivor took up what the killed worker held (the other, if it looked too, found nothing);
+    # no survivor was taken for dead, though LibreOffice holds its event loop for seconds (.doc, .wps)
+    assert sum(f"worker {killed} stopped beating: {len(held)} requests it had taken are queued again" in log
+               for log in logs.values()) == 1, logs
+    assert not any(f"worker {name} stopped beating" in log for name in survivors for log in logs.values()), logs
+    result = CrawlResult(store, None)
+    assert (result.root / "manifest.json").exists() and not (result.root / "parts").exists()
+    assert run_nianbao("verify", str(result.root)).returncode == 0
+    validated = run_nianbao("validate", str(result.root))  # the killed worker's open WARC file was cut whole
+    assert validated.returncode == 0, validated.stdout[-2000:] + validated.stderr[-2000:]
+    assert_same_corpus(result, offline_crawl, districts)
+    assert_corpus_files_identical(result, offline_crawl)
+    # what the killed worker held was fetched again by the others
+    fetched_again = request_urls(p for p in result.warc_files if not p.name.startswith(f"nianbao-{killed}-"))
+    assert held and set(held) <= fetched_again, sorted(set(held) - fetched_again)
+    # politeness over the three workers, as the portal saw it: robots.txt is each worker's own, asked
+    # while it holds the host, and its worker's download slot waits the delay from its answer
+    gaps = clock.gaps()
+    print(f"{len(gaps)} gaps between two requests to one host over three workers, one killed; the smallest "
+          f"{gaps[0][0]:.3f} s (delay {delay} s)")
+    assert gaps[0][0] >= delay - 0.002, gaps[:3]  # the frontier's clock counts whole milliseconds
+    assert redis.Redis.from_url(fresh_redis).keys("nianbao:*") == []
 
 
 def test_redis_restarted_mid_crawl_then_every_worker_killed_the_same_command_finishes(tmp_path, redis_server, offline_crawl):

@@ -49,10 +49,14 @@ local function enqueue(p, host, score, data)
 end
 """
 
+# queued unless the duplicate filter (set ARGV[5], if any) has the fingerprint ARGV[6]; one step,
+# so that a worker killed between the two neither loses the request nor leaves it marked seen
 PUSH = _RELEASE + """
 local p, host, data = ARGV[1], ARGV[2], ARGV[3]
+if ARGV[5] ~= '' and redis.call('SADD', ARGV[5], ARGV[6]) == 0 then return 0 end
 local seq = redis.call('INCR', p .. ':seq')
 enqueue(p, host, tonumber(ARGV[4]) * 1e10 + seq, data)
+return 1
 """
 
 POP = _NOW + """
@@ -137,15 +141,17 @@ class HostFrontier(Base):
     def __len__(self):
         return self.server.zcard(self.key + ":ready")
 
-    def push(self, request, done: str | None = None):
-        """Queue a request; `done`: the token of the request it replaces (a retry or redirect),
-        acknowledged in the same transaction so that a kill in between loses neither."""
+    def push(self, request, done: str | None = None, seen: tuple[str, str] | None = None) -> bool:
+        """Queue a request, unless `seen` (the duplicate filter's set, the request's fingerprint)
+        has it already; whether it was queued. `done`: the token of the request it replaces (a
+        retry or redirect), acknowledged in the same transaction so that a kill in between loses
+        neither."""
         pipe = self.server.pipeline(transaction=True)
-        self.scripts["push"](args=[self.key, host_of(request.url), self._encode_request(request), -request.priority],
-                             client=pipe)
+        self.scripts["push"](args=[self.key, host_of(request.url), self._encode_request(request), -request.priority,
+                                   *(seen or ("", ""))], client=pipe)
         if done:
             self.scripts["ack"](args=[self.key, self.worker, done, self.delay_ms], client=pipe)
-        pipe.execute()
+        return bool(pipe.execute()[0])
 
     def pop(self, timeout=0):
         token = f"{self.worker}:{next(self.tokens)}"

@@ -1,6 +1,8 @@
 """scrapy-redis's scheduler and duplicate filter, mended for nianbao.
 
 - the queue is `HostFrontier` (per-host politeness over the cluster, requests acknowledged);
+- a request is marked seen by the duplicate filter and queued in one step (a worker killed
+  between the two would leave it seen and never queued);
 - a retried or redirected request acknowledges the one it replaces, even when the duplicate
   filter drops it;
 - the duplicate filter uses the crawl's own request fingerprinter (scrapy-redis hashes its own
@@ -74,12 +76,10 @@ class ClusterScheduler(Scheduler):
 
     def enqueue_request(self, request):
         done = request.meta.pop(TOKEN, None)
-        if not request.dont_filter and self.df.request_seen(request):
+        seen = None if request.dont_filter else (self.df.key, self.df.request_fingerprint(request))
+        if not self.queue.push(request, done=done, seen=seen):
             self.df.log(request, self.spider)
-            if done:
-                self.queue.ack(done)
             return False
-        self.queue.push(request, done=done)
         self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
