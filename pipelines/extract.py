@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import logging.handlers
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -146,9 +147,28 @@ class ExtractionPipeline:
 
     async def extracted_in_pool(self, item):
         if self.pool is None:  # forkserver: no fork of a process running a reactor and its threads
-            self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("forkserver"))
+            context = multiprocessing.get_context("forkserver")
+            records = context.Queue()
+            self.relay = logging.handlers.QueueListener(records, Relay())
+            self.relay.start()
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=log_into, initargs=(records,))
         return await asyncio.wrap_future(self.pool.submit(extract, item))
 
     def close_spider(self):
         if self.pool is not None:
             self.pool.shutdown()
+            self.relay.stop()
+
+
+def log_into(records) -> None:
+    """A worker's log goes to the crawling process, into the crawl's log (and to the screen) as its own would."""
+    root = logging.getLogger()
+    root.handlers[:] = [logging.handlers.QueueHandler(records)]
+    root.setLevel(logging.INFO)
+
+
+class Relay(logging.Handler):
+    """A worker's log record, handled by the crawling process's loggers."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger(record.name).handle(record)

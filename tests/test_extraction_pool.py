@@ -1,10 +1,18 @@
 """Extraction in a pool of worker processes (the default) gives the corpus extraction in the
 crawling process gives, byte for byte."""
 
+import asyncio
 import filecmp
 import json
+import logging
+import os
 
 from conftest import run_nianbao
+from crawler.items import ReportFile, ReportPage
+from crawler.urls import canonical_url
+from pipelines.extract import ExtractionPipeline
+from test_pointer_pages import PAGE, PDF
+from test_revisits import REPORT
 
 
 CAPTURE = ("captured_at", "warc_file", "warc_offset", "warc_record_id")
@@ -40,3 +48,24 @@ def test_pool_writes_the_corpus_of_extraction_in_process(offline_crawl, replica,
         _, mismatch, errors = filecmp.cmpfiles(alone / "corpus" / folder, offline_crawl.root / "corpus" / folder,
                                                ours, shallow=False)
         assert not mismatch and not errors
+
+
+def test_a_worker_reads_as_the_crawl_does_and_its_log_reaches_the_crawl(caplog):
+    # a page pointing to a broken PDF: the worker warns, and reads the page as it is
+    page = ReportPage(url=PAGE, canonical_url=canonical_url(PAGE), portal="测试区", portal_code=None,
+                      html=REPORT.decode("utf-8"))
+    served = ReportFile(url=PDF, canonical_url=canonical_url(PDF), portal="测试区", portal_code=None,
+                        body=b"%PDF-1.7\n%broken", content_type="application/pdf", page=page)
+    pool = ExtractionPipeline(jobs=1)
+
+    async def read():
+        return await pool.process_item(served)
+
+    with caplog.at_level(logging.WARNING):
+        try:
+            pooled = asyncio.run(read())
+        finally:
+            pool.close_spider()
+    assert pooled == ExtractionPipeline().process_item(served) and pooled.kind == "page"
+    warned = [r for r in caplog.records if "is unreadable" in r.getMessage() and r.process != os.getpid()]
+    assert warned and warned[0].name == "pipelines.extract"
