@@ -12,6 +12,8 @@ import logging
 import logging.handlers
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
@@ -151,7 +153,7 @@ class ExtractionPipeline:
             records = context.Queue()
             self.relay = logging.handlers.QueueListener(records, Relay())
             self.relay.start()
-            self.pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=log_into, initargs=(records,))
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=start_worker, initargs=(records, os.getpid()))
         return await asyncio.wrap_future(self.pool.submit(extract, item))
 
     def close_spider(self):
@@ -160,11 +162,24 @@ class ExtractionPipeline:
             self.relay.stop()
 
 
-def log_into(records) -> None:
-    """A worker's log goes to the crawling process, into the crawl's log (and to the screen) as its own would."""
+def start_worker(records, crawl: int) -> None:
+    """A worker's log goes to the crawling process, into the crawl's log (and to the screen) as its
+    own would; and the worker ends with the crawl, even one killed outright (SIGKILL of its process
+    only), instead of waiting for work forever."""
     root = logging.getLogger()
     root.handlers[:] = [logging.handlers.QueueHandler(records)]
     root.setLevel(logging.INFO)
+    threading.Thread(target=exit_with, args=(crawl,), daemon=True).start()
+
+
+def exit_with(crawl: int) -> None:
+    """(The pool's forkserver, the workers' parent, outlives a crawl killed outright while they live.)"""
+    while True:
+        time.sleep(1)
+        try:
+            os.kill(crawl, 0)
+        except ProcessLookupError:
+            os._exit(1)
 
 
 class Relay(logging.Handler):
