@@ -6,7 +6,7 @@ Three variants of the same crawl of the offline portal, alternated over several 
 machine noise hits them alike. The portal runs in a process of its own (`nianbao portal serve`), as
 a real site would: served from a thread of the crawling process (`nianbao crawl --offline`) it
 would share the crawl's interpreter lock, and the figures would measure its page making as much as
-the crawl.
+the crawl. The variants:
   scrapy   the spider alone (no WARC capture, no pipelines, no sealing): the baseline
   warc     + the WARC capture
   full     + extraction, corpus, index, WACZ and sealing (what `make demo` runs)
