@@ -151,18 +151,12 @@ def rendered_pages(warc_dir: Path, registry_name: str = "chongqing") -> Iterator
             )
 
 
-_extraction = None  # each process's own pipeline
-
-
 def extracted(page):
     """The page read into a document (or a failure); None when it is not a report."""
-    global _extraction
-    from pipelines.extract import ExtractionPipeline, NotAReport
+    from pipelines.extract import NotAReport, extract
 
-    if _extraction is None:
-        _extraction = ExtractionPipeline()
     try:
-        return _extraction.process_item(page)
+        return extract(page)
     except NotAReport:
         return None
 

@@ -2,8 +2,11 @@
 
 (All its portals but the hostile one, whose stalls would swamp the figures.)
 
-Three variants of the same `nianbao crawl chongqing_districts --offline`, alternated over several
-rounds so that machine noise hits them alike:
+Three variants of the same crawl of the offline portal, alternated over several rounds so that
+machine noise hits them alike. The portal runs in a process of its own (`nianbao portal serve`), as
+a real site would: served from a thread of the crawling process (`nianbao crawl --offline`) it
+would share the crawl's interpreter lock, and the figures would measure its page making as much as
+the crawl. The variants:
   scrapy   the spider alone (no WARC capture, no pipelines, no sealing): the baseline
   warc     + the WARC capture
   full     + extraction, corpus, index, WACZ and sealing (what `make demo` runs)
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.recrawl import ordinary_portals  # noqa: E402
 from crawler import settings as project  # noqa: E402
+from crawler.cli import OFFLINE_SETTINGS  # noqa: E402
 
 CAPTURE = ("archive.capture.WarcCaptureMiddleware", "crawler.limits.BodySizeLimit")
 
@@ -50,10 +55,44 @@ def variants() -> dict[str, dict]:
     }
 
 
-def run(name: str, overrides: dict, store: Path) -> dict:
-    command = [sys.executable, "-m", "crawler.cli", "crawl", "chongqing_districts", "--offline", "--store", str(store),
-               "-a", f"districts={ordinary_portals()}"]
-    for key, value in overrides.items():
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_portal() -> tuple[subprocess.Popen, str]:
+    """`nianbao portal serve` in a process of its own, once it answers."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "crawler.cli", "portal", "serve", "--port", str(port)],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"bench: the offline portal did not start:\n{server.stderr.read()[-3000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.2)
+    stop_portal(server)
+    raise SystemExit("bench: the offline portal did not answer within 60 s")
+
+
+def stop_portal(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def run(name: str, overrides: dict, store: Path, proxy: str) -> dict:
+    # what `--offline` sets, with the proxy of the portal's own process
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "chongqing_districts", "--store", str(store),
+               "-a", f"districts={ordinary_portals()}", "-s", f"NIANBAO_PROXY={proxy}"]
+    for key, value in {**OFFLINE_SETTINGS, **overrides}.items():
         command += ["-s", f"{key}={json.dumps(value)}"]
     started = time.monotonic()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
@@ -73,14 +112,16 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     work = Path(args.keep or tempfile.mkdtemp(prefix="nianbao-bench-"))
     results: dict[str, list[dict]] = {name: [] for name in variants()}
+    portal, proxy = start_portal()
     try:
         for round_ in range(args.rounds):
             for name, overrides in variants().items():
-                result = run(name, overrides, work / f"{name}-{round_}")
+                result = run(name, overrides, work / f"{name}-{round_}", proxy)
                 results[name].append(result)
                 print(f"round {round_ + 1}/{args.rounds} {name:7s} {result['pages']} pages, "
                       f"{result['pages_per_s']:.0f} pages/s, {result['wall_s']:.1f} s", file=sys.stderr)
     finally:
+        stop_portal(portal)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     base = {k: statistics.median(r[k] for r in results["scrapy"]) for k in ("pages_per_s", "wall_s")}

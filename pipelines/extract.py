@@ -6,8 +6,15 @@ a file's is `file_to_document`.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import logging.handlers
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
 from scrapy.exceptions import DropItem
@@ -91,24 +98,92 @@ def read_fields(extracted) -> dict:
     }
 
 
+def extract(item):
+    """A report page or file read into its `Document` (a `CrawlFailure` when it cannot be read; the
+    item itself when it is no report file). Raises `NotAReport`. Runs in the crawling process or in
+    a worker of the extraction pool: it needs nothing of the crawl."""
+    if isinstance(item, ReportFile) and not file_type(item.body):
+        if item.page is None:
+            return item  # a sheet, an archive, an image …: its Attachment item keeps it; no document
+        item = item.page  # what a page pointed to is no report file (an error page): the page as it is
+    try:
+        document = to_document(item) if isinstance(item, ReportPage) else file_to_document(item)
+    except Exception as exc:  # one unreadable page or file must not stop the crawl
+        if isinstance(item, ReportFile) and item.page is not None:
+            logger.warning("%s: the file %s its page points to is unreadable (%r): the page is read as it is",
+                           item.page.url, item.url, exc)
+            return extract(item.page)
+        logger.exception("extraction failed for %s", item.url)
+        what = "page" if isinstance(item, ReportPage) else "file"
+        return CrawlFailure(item.url, item.portal, f"extraction failed: {exc!r}"[:200], f"{what} kept in the WARC", "report")
+    if not (is_annual_report(document.title) or (not document.title and is_annual_report(item.listed_title))):
+        raise NotAReport(f"not an annual report: {document.title or item.listed_title!r} ({item.url})")
+    return document
+
+
 class ExtractionPipeline:
+    """Reads in the crawling process (`jobs` 0), or in a pool of `jobs` worker processes
+    (`NIANBAO_EXTRACT_JOBS`): reading is CPU work (and LibreOffice or Tesseract waits) that would
+    otherwise stall the crawl's event loop, so fetching goes on while pages are read, and reading
+    scales with cores. The documents are the same either way: the corpus writer sorts them, and
+    what is in flight is bounded by Scrapy's scraper slot (a response stays active until its items
+    are processed)."""
+
+    def __init__(self, jobs: int = 0, stats=None):
+        self.jobs = jobs
+        self.pool = None
+        if stats is not None:
+            stats.set_value("nianbao/extract_jobs", jobs)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        jobs = crawler.settings.get("NIANBAO_EXTRACT_JOBS")
+        return cls((os.cpu_count() or 1) if jobs is None else int(jobs), crawler.stats)
+
     def process_item(self, item):
         if not isinstance(item, (ReportPage, ReportFile)):
             return item
-        if isinstance(item, ReportFile) and not file_type(item.body):
-            if item.page is None:
-                return item  # a sheet, an archive, an image …: its Attachment item keeps it; no document
-            item = item.page  # what a page pointed to is no report file (an error page): the page as it is
+        if not self.jobs:
+            return extract(item)
+        return self.extracted_in_pool(item)
+
+    async def extracted_in_pool(self, item):
+        if self.pool is None:  # forkserver: no fork of a process running a reactor and its threads
+            context = multiprocessing.get_context("forkserver")
+            records = context.Queue()
+            self.relay = logging.handlers.QueueListener(records, Relay())
+            self.relay.start()
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=start_worker, initargs=(records, os.getpid()))
+        return await asyncio.wrap_future(self.pool.submit(extract, item))
+
+    def close_spider(self):
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.relay.stop()
+
+
+def start_worker(records, crawl: int) -> None:
+    """A worker's log goes to the crawling process, into the crawl's log (and to the screen) as its
+    own would; and the worker ends with the crawl, even one killed outright (SIGKILL of its process
+    only), instead of waiting for work forever."""
+    root = logging.getLogger()
+    root.handlers[:] = [logging.handlers.QueueHandler(records)]
+    root.setLevel(logging.INFO)
+    threading.Thread(target=exit_with, args=(crawl,), daemon=True).start()
+
+
+def exit_with(crawl: int) -> None:
+    """(The pool's forkserver, the workers' parent, outlives a crawl killed outright while they live.)"""
+    while True:
+        time.sleep(1)
         try:
-            document = to_document(item) if isinstance(item, ReportPage) else file_to_document(item)
-        except Exception as exc:  # one unreadable page or file must not stop the crawl
-            if isinstance(item, ReportFile) and item.page is not None:
-                logger.warning("%s: the file %s its page points to is unreadable (%r): the page is read as it is",
-                               item.page.url, item.url, exc)
-                return self.process_item(item.page)
-            logger.exception("extraction failed for %s", item.url)
-            what = "page" if isinstance(item, ReportPage) else "file"
-            return CrawlFailure(item.url, item.portal, f"extraction failed: {exc!r}"[:200], f"{what} kept in the WARC", "report")
-        if not (is_annual_report(document.title) or (not document.title and is_annual_report(item.listed_title))):
-            raise NotAReport(f"not an annual report: {document.title or item.listed_title!r} ({item.url})")
-        return document
+            os.kill(crawl, 0)
+        except ProcessLookupError:
+            os._exit(1)
+
+
+class Relay(logging.Handler):
+    """A worker's log record, handled by the crawling process's loggers."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger(record.name).handle(record)
