@@ -138,7 +138,7 @@ class ExtractionPipeline:
     @classmethod
     def from_crawler(cls, crawler):
         jobs = crawler.settings.get("NIANBAO_EXTRACT_JOBS")
-        return cls((os.cpu_count() or 1) if jobs is None else int(jobs), crawler.stats)
+        return cls((os.cpu_count() or 1) if jobs in (None, "") else int(jobs), crawler.stats)
 
     def process_item(self, item):
         if not isinstance(item, (ReportPage, ReportFile)):
