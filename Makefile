@@ -59,7 +59,8 @@ test: install
 eval: $(VENV)/.installed
 	$(BIN)/python -m bench.eval
 
-# what the archive costs a crawl: ratios against a bare Scrapy crawl of the offline portal, same run
+# what the archive costs a crawl: ratios against a bare Scrapy crawl of the offline portal, same run;
+# then the cluster (workers against one process, one worker's memory to 50k pages: bench/cluster.py --quick is short)
 bench: install
 	$(BIN)/python bench/crawl.py --rounds 3
 	$(BIN)/python bench/recrawl.py

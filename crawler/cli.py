@@ -4,6 +4,7 @@ read a report's statistics tables."""
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import shutil
@@ -148,7 +149,9 @@ def start_offline_portal(settings, spider: str, spider_args: dict):
     if spider == "portals" and scale and not {"roots", "registry"} & set(spider_args):
         from replica.scale import registry_entries, scaled_portals
 
-        registry = Path(tempfile.mkdtemp(prefix="nianbao-scale-")) / "portals.json"
+        folder = tempfile.mkdtemp(prefix="nianbao-scale-")
+        atexit.register(shutil.rmtree, folder, True)  # after the crawl, its workers' too (they read it)
+        registry = Path(folder) / "portals.json"
         registry.write_text(json.dumps({"portals": registry_entries(scaled_portals(replica))}, ensure_ascii=False), "utf-8")
         spider_args["registry"] = str(registry)  # the copies only: what the scale knob is for
     elif spider == "portals":
@@ -236,28 +239,40 @@ def print_recrawl_figures(snapshot) -> None:
 
 
 def serve(args) -> int:
+    import signal
+
     from replica.server import OfflinePortal
 
+    if args.processes < 1:
+        raise UserError(f"--processes must be 1 or more, got {args.processes}")
     replica, latency = offline_replica(args.edition, args.scale, args.latency)
     try:
-        portal = OfflinePortal(args.host, args.port, replica, latency).start()
+        portal = OfflinePortal(args.host, args.port, replica, latency, args.request_log, args.processes).start()
     except OSError as error:
         raise UserError(f"cannot listen on {args.host}:{args.port} ({error.strerror or error}): "
                         "choose another port with --port") from None
-    replica = portal.replica
-    print(f"offline portal listening on {portal.proxy_url} (use it as an HTTP proxy)")
-    for p in replica.portals:
-        print(f"  {p.name:<8} {p.root_url}")
-    for p in replica.dead:
-        print(f"  {p.name:<8} {p.root_url}  (does not answer)")
-    for b in replica.platforms:  # one portal per platform beyond Chongqing (replica/platforms/)
-        print(f"  {b.portal.name:<8} {b.portal.root_url}  ({b.platform}, {len(b.expected_reports())} reports)")
-    print(f"crawl it with: scrapy crawl chongqing_districts -s NIANBAO_PROXY={portal.proxy_url} "
-          f"-s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=False -a districts={','.join(p.name for p in replica.portals)}")
+    # stopped like Ctrl-C (a benchmark stops it so): the serving processes go with it
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
+        replica = portal.replica
+        print(f"offline portal listening on {portal.proxy_url} (use it as an HTTP proxy)", flush=True)
+        for p in replica.portals:
+            print(f"  {p.name:<8} {p.root_url}")
+        for p in replica.dead:
+            print(f"  {p.name:<8} {p.root_url}  (does not answer)")
+        for b in replica.platforms[:len(replica.platforms) - args.scale]:  # one per platform beyond Chongqing
+            print(f"  {b.portal.name:<8} {b.portal.root_url}  ({b.platform}, {len(b.expected_reports())} reports)")
+        if args.scale:
+            print(f"  and {args.scale} copies of those on hosts of their own (crawl them with nianbao crawl portals "
+                  f"--offline -s NIANBAO_REPLICA_SCALE={args.scale})")
+        print(f"crawl it with: scrapy crawl chongqing_districts -s NIANBAO_PROXY={portal.proxy_url} "
+              f"-s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=False -a districts={','.join(p.name for p in replica.portals)}",
+              flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
+        pass
+    finally:
         portal.stop()
     return 0
 
@@ -370,6 +385,11 @@ def main(argv: list[str] | None = None) -> int:
                          "after its own latency (crawl them with -s NIANBAO_REPLICA_SCALE=N)")
     ps.add_argument("--latency", metavar="LOW-HIGH", help="milliseconds each host takes to answer, drawn per host "
                     "from a fixed seed (default: none; 200-800 with --scale; 0: none)")
+    ps.add_argument("--processes", type=int, default=1, metavar="K",
+                    help="serve from K processes accepting on one socket (a benchmark's portal: no interpreter "
+                         "lock shared with the crawl or between the serving processes)")
+    ps.add_argument("--request-log", metavar="FILE",
+                    help="append every request as a line: arrival time (the machine's monotonic clock), method, URL")
     ps.set_defaults(run=serve)
 
     p = sub.add_parser("snapshots", help="the snapshots of a store")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from urllib.parse import urlsplit
 
@@ -80,6 +81,55 @@ class HostMove:
         return lambda request: self.page(answer(request))
 
 
+class MovedPages(Mapping):
+    """A portal's pages on its copy's hosts, each moved when it is asked for: a scale of
+    thousands of portals is built in seconds and holds no copy of any page body."""
+
+    def __init__(self, pages: Mapping, move: HostMove):
+        self.source, self.move = pages, move
+        self.hosts = {host: move.host(host) for host, _ in pages}  # original → moved
+        self.back = {moved: host for host, moved in self.hosts.items()}
+
+    def __getitem__(self, key):
+        host, path = key
+        if host not in self.back:
+            raise KeyError(key)
+        return self.move.page(self.source[(self.back[host], path)])
+
+    def __contains__(self, key):
+        return key[0] in self.back and (self.back[key[0]], key[1]) in self.source
+
+    def __iter__(self):
+        return ((self.hosts[host], path) for host, path in self.source)
+
+    def __len__(self):
+        return len(self.source)
+
+
+class ScaledPages(Mapping):
+    """The replica's own pages, then each copy's, found by host."""
+
+    def __init__(self, pages: Mapping, copies: list[MovedPages]):
+        self.base, self.copies = pages, copies
+        self.by_host = {host: copy for copy in copies for host in copy.back}
+
+    def __getitem__(self, key):
+        copy = self.by_host.get(key[0])
+        return copy[key] if copy is not None else self.base[key]
+
+    def __contains__(self, key):
+        copy = self.by_host.get(key[0])
+        return key in copy if copy is not None else key in self.base
+
+    def __iter__(self):
+        yield from self.base
+        for copy in self.copies:
+            yield from copy
+
+    def __len__(self):
+        return len(self.base) + sum(map(len, self.copies))
+
+
 def copy_portal(built: BuiltPortal, number: int) -> BuiltPortal:
     base = built.portal
     move = HostMove(bare_host(urlsplit(base.root_url).hostname), number)
@@ -88,7 +138,7 @@ def copy_portal(built: BuiltPortal, number: int) -> BuiltPortal:
     return BuiltPortal(
         portal, built.platform,
         docs=[replace(d, host=move.host(d.host)) for d in built.docs],
-        pages={(move.host(host), path): move.page(page) for (host, path), page in built.pages.items()},
+        pages=MovedPages(built.pages, move),
         endpoints={(move.host(host), path): move.endpoint(answer) for (host, path), answer in built.endpoints.items()},
         source=f"copy {number} of {base.name}: {built.source}")
 
@@ -98,11 +148,11 @@ def scaled(replica: Replica, count: int) -> Replica:
     if count < 0:
         raise ValueError(f"the scale is a number of portals, 0 or more, got {count}")
     copies = [copy_portal(replica.platforms[i % len(replica.platforms)], i + 1) for i in range(count)]
-    pages, endpoints = dict(replica.pages), dict(replica.endpoints)
+    endpoints = dict(replica.endpoints)
     for copy in copies:
-        pages.update(copy.pages)
         endpoints.update(copy.endpoints)
-    return replace(replica, pages=pages, endpoints=endpoints, platforms=replica.platforms + copies)
+    return replace(replica, pages=ScaledPages(replica.pages, [c.pages for c in copies]), endpoints=endpoints,
+                   platforms=replica.platforms + copies)
 
 
 def scaled_portals(replica: Replica) -> list[Portal]:

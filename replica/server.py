@@ -6,12 +6,20 @@ It can also be browsed directly with a `Host` header. A portal marked dead gets 
 closed without an answer, as a site that is down does. With a latency (`replica/scale.py`), each
 host waits its own time before each answer; each connection has its own thread, so a slow host
 holds up only its own requests.
+
+For a benchmark, the portal can serve from processes of its own (`serve_in_processes`: several
+processes accept on one listening socket), so that serving does not share the crawler's
+interpreter lock, and append every request it receives to a log file (`request_log`) with the
+moment it arrived: the crawl's politeness as the servers saw it.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import os
+import shutil
+import signal
 import socketserver
 import ssl
 import tempfile
@@ -66,7 +74,10 @@ def self_signed_context(hosts: set[str]) -> ssl.SSLContext:
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    try:
+        context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    finally:  # the context holds them now: leave no key behind in /tmp
+        shutil.rmtree(folder, ignore_errors=True)
     return context
 
 
@@ -224,24 +235,77 @@ class PortalServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, replica: Replica, latency=None):
+    def __init__(self, address, replica: Replica, latency=None, request_log: str | None = None):
         super().__init__(address, PortalHandler)
         self.replica = replica
         self.latency = latency  # host → seconds before each answer (replica.scale.HostLatency)
         self.tls = self_signed_context(replica.hosts)
         self.requests: list[tuple[str, str]] = []
         self._lock = threading.Lock()
+        self.request_log, self._log_file = request_log, None
 
     def log(self, entry: tuple[str, str]) -> None:
+        arrived = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process of the machine
         with self._lock:
             self.requests.append(entry)
+            if self.request_log:
+                self.append_to_log(arrived, *entry)
+
+    def append_to_log(self, arrived: float, method: str, url: str) -> None:
+        """One line per request, one write each: with O_APPEND, processes sharing the file never
+        interleave their lines. Opened in each process (a forked one gets a file of its own)."""
+        if self._log_file is None or self._log_file[0] != os.getpid():
+            self._log_file = (os.getpid(), open(self.request_log, "a", encoding="utf-8", buffering=1))
+        self._log_file[1].write(f"{arrived:.6f}\t{method}\t{url}\n")
+
+
+def read_request_log(path) -> list[tuple[float, str, str]]:
+    """(monotonic time it arrived, method, URL) of every request a portal logged, in time order."""
+    out = []
+    for line in Path(path).read_text("utf-8").splitlines():
+        arrived, method, url = line.split("\t", 2)
+        out.append((float(arrived), method, url))
+    return sorted(out)
+
+
+def serve_in_processes(server: PortalServer, processes: int) -> list[int]:
+    """Fork `processes - 1` more processes that accept on the server's listening socket (bound
+    already) and serve until killed; their ids. Each dies with its parent (PR_SET_PDEATHSIG), so a
+    killed parent leaves none behind."""
+    import ctypes
+
+    children = []
+    for _ in range(processes - 1):
+        pid = os.fork()
+        if pid:
+            children.append(pid)
+            continue
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+            server.serve_forever()
+        finally:
+            os._exit(0)
+    return children
+
+
+def stop_processes(children: list[int]) -> None:
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
 
 
 class OfflinePortal:
     """Start and stop the replica: `with OfflinePortal() as portal: … portal.proxy_url …`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, replica: Replica | None = None, latency=None):
-        self.server = PortalServer((host, port), replica or build_replica(), latency)
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, replica: Replica | None = None, latency=None,
+                 request_log: str | None = None, processes: int = 1):
+        self.server = PortalServer((host, port), replica or build_replica(), latency, request_log)
+        self.processes, self.children = processes, []
         self.thread = threading.Thread(target=self.server.serve_forever, name="offline-portal", daemon=True)
 
     @property
@@ -258,10 +322,12 @@ class OfflinePortal:
         return list(self.server.requests)
 
     def start(self) -> "OfflinePortal":
+        self.children = serve_in_processes(self.server, self.processes)  # before any thread: fork-safe
         self.thread.start()
         return self
 
     def stop(self) -> None:
+        stop_processes(self.children)
         self.server.shutdown()
         self.server.server_close()
 

@@ -1,9 +1,12 @@
 """The offline portal at scale (replica/scale.py): copies of the platform portals on hosts of
 their own, and hosts that take their time to answer without holding up the others."""
 
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,6 +14,8 @@ import pytest
 from conftest import CrawlResult, run_nianbao
 from crawler.portals import bare_host
 from crawler.urls import canonical_url
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +119,47 @@ def test_bad_scale_and_latency_are_one_line_errors():
                           (["-s", "NIANBAO_REPLICA_LATENCY=soon"], "latency must be milliseconds")):
         proc = run_nianbao("crawl", "portals", "--offline", *args, timeout=120)
         assert proc.returncode == 1 and proc.stderr.startswith(f"nianbao: {message}"), proc.stderr[-2000:]
+
+
+def children_of(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def test_the_portal_serves_from_processes_of_its_own_and_logs_each_arrival(tmp_path):
+    """`portal serve --processes 3`: two more processes accept on its socket, every request is a
+    line of the log with its arrival on the machine's monotonic clock, and SIGTERM stops them all."""
+    from replica.server import read_request_log
+
+    log = tmp_path / "requests.log"
+    server = subprocess.Popen([sys.executable, "-m", "crawler.cli", "portal", "serve", "--port", "0", "--scale", "2",
+                               "--latency", "200", "--processes", "3", "--request-log", str(log)],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        proxy = server.stdout.readline().split("listening on ", 1)[1].split()[0]
+        serving = children_of(server.pid)
+        assert len(serving) == 2
+        url = "http://www.tjdl-s1.gov.cn/"
+        before = time.monotonic()
+        threads = [threading.Thread(target=fetch, args=(proxy, url)) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        after = time.monotonic()
+        lines = read_request_log(log)
+        assert [(m, u) for _, m, u in lines] == [("GET", url)] * 6
+        assert all(before <= t <= after for t, _, _ in lines)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    time.sleep(0.5)
+    assert not [pid for pid in serving if Path(f"/proc/{pid}").exists()
+                and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]]
