@@ -121,8 +121,10 @@ def test_an_empty_file(command):
 
 @pytest.mark.parametrize("command", ["verify", "validate", "export", "reextract"])
 def test_a_path_that_climbs_out_is_no_snapshot(command, tmp_path):
-    proc = nianbao(command, "../../etc", "--store", tmp_path)
-    one_line_error(proc, 1, "no snapshot folder ../../etc", "is not a snapshot id", "nianbao snapshots list")
+    # (a folder that exists is a snapshot folder, whatever its path: this one exists nowhere)
+    climb = "../../nianbao-no-such-folder/20260101T000000Z-abcdef"
+    proc = nianbao(command, climb, "--store", tmp_path)
+    one_line_error(proc, 1, f"no snapshot folder {climb}", "is not a snapshot id", "nianbao snapshots list")
 
 
 @pytest.mark.parametrize("command", ["verify", "validate", "export", "reextract"])
