@@ -40,10 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -55,6 +52,8 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.portal import ServedPortal, children_cpu, free_port, stop_group  # noqa: E402
 
 
 def request_starts_by_host(warc_files) -> dict[str, list[tuple[datetime, str]]]:
@@ -123,66 +122,6 @@ def smallest_gap(by_host: dict[str, list[tuple[datetime, str]]]) -> float | None
     return min(gaps) if gaps else None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def children_cpu() -> float:
-    """CPU seconds (user + system) of every waited-for child process so far, theirs included."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def stop_group(proc: subprocess.Popen, timeout: float = 20) -> None:
-    """SIGTERM to a process started in a session of its own and everything it started, then SIGKILL."""
-    if proc.poll() is None:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(proc.pid, sig)
-                proc.wait(timeout=timeout)
-                break
-            except ProcessLookupError:
-                break
-            except subprocess.TimeoutExpired:
-                continue
-    proc.wait()
-
-
-class ServedPortal:
-    """`nianbao portal serve` in processes of its own, logging each request's arrival to a file:
-    `with ServedPortal(target, processes) as portal: … portal.proxy_url … portal.log …`."""
-
-    def __init__(self, target: "Target", processes: int, latency: str | None):
-        self.folder = Path(tempfile.mkdtemp(prefix="nianbao-bench-portal-"))
-        self.log = self.folder / "requests.log"
-        self.command = [sys.executable, "-m", "crawler.cli", "portal", "serve", "--port", "0",
-                        "--scale", str(target.scale), "--processes", str(processes), "--request-log", str(self.log)]
-        if latency is not None:
-            self.command += ["--latency", latency]
-        self.proxy_url, self.cpu = None, 0.0
-
-    def __enter__(self) -> "ServedPortal":
-        self.cpu = children_cpu()
-        self.proc = subprocess.Popen(self.command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     start_new_session=True)  # its own group: stopped with everything it forked
-        try:
-            line = self.proc.stdout.readline()
-            if "listening on " not in line:
-                raise SystemExit(f"the offline portal did not start: {line}{self.proc.stderr.read()[-2000:]}")
-            self.proxy_url = line.split("listening on ", 1)[1].split()[0]
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        stop_group(self.proc)
-        self.cpu = children_cpu() - self.cpu
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
 class Target:
     """What is crawled: `scale` copies of the platform portals, each host answering after its own
     latency (replica/scale.py), or (scale 0) the offline portal's districts."""
@@ -228,7 +167,7 @@ def crawl(store: Path, target: Target, delay: float, redis_url: str | None, work
           processes: int) -> dict:
     from crawler.cli import OFFLINE_SETTINGS
 
-    with ServedPortal(target, processes, target.latency_text) as portal:
+    with ServedPortal(target.scale, processes, target.latency_text) as portal:
         settings = {**OFFLINE_SETTINGS, "DOWNLOAD_DELAY": delay, "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
                     "CONCURRENT_REQUESTS": concurrency, "NIANBAO_PROXY": portal.proxy_url}
         if target.scale:  # the latencies are the servers': Scrapy waits out the slowest, as on the web
@@ -328,7 +267,7 @@ def memory(args, redis_url: str, work: Path) -> None:
     print(f"memory of one worker (scrapy crawl portals -s REDIS_URL=…, full pipeline), {target.describe()}, "
           "no delay: peak RSS (VmHWM) as the portal's log reached each count of requests", flush=True)
     try:
-        with ServedPortal(target, args.portal_processes, "0") as portal:
+        with ServedPortal(target.scale, args.portal_processes, "0") as portal:
             settings = {**OFFLINE_SETTINGS, "NIANBAO_PROXY": portal.proxy_url, "REDIS_URL": redis_url,
                         "NIANBAO_STORE": str(work / "memory"), "LOG_LEVEL": "INFO"}
             command = [sys.executable, "-m", "scrapy", "crawl", target.spider,

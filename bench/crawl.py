@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.recrawl import ordinary_portals  # noqa: E402
+from bench.portal import ServedPortal  # noqa: E402
 from crawler import settings as project  # noqa: E402
 from crawler.cli import OFFLINE_SETTINGS  # noqa: E402
 
@@ -53,39 +53,6 @@ def variants() -> dict[str, dict]:
         "warc": {"ITEM_PIPELINES": {}, "EXTENSIONS": no_seal},
         "full": {},
     }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_portal() -> tuple[subprocess.Popen, str]:
-    """`nianbao portal serve` in a process of its own, once it answers."""
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "crawler.cli", "portal", "serve", "--port", str(port)],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"bench: the offline portal did not start:\n{server.stderr.read()[-3000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.2)
-    stop_portal(server)
-    raise SystemExit("bench: the offline portal did not answer within 60 s")
-
-
-def stop_portal(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def run(name: str, overrides: dict, store: Path, proxy: str) -> dict:
@@ -112,16 +79,16 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     work = Path(args.keep or tempfile.mkdtemp(prefix="nianbao-bench-"))
     results: dict[str, list[dict]] = {name: [] for name in variants()}
-    portal, proxy = start_portal()
+    portal = ServedPortal().__enter__()
     try:
         for round_ in range(args.rounds):
             for name, overrides in variants().items():
-                result = run(name, overrides, work / f"{name}-{round_}", proxy)
+                result = run(name, overrides, work / f"{name}-{round_}", portal.proxy_url)
                 results[name].append(result)
                 print(f"round {round_ + 1}/{args.rounds} {name:7s} {result['pages']} pages, "
                       f"{result['pages_per_s']:.0f} pages/s, {result['wall_s']:.1f} s", file=sys.stderr)
     finally:
-        stop_portal(portal)
+        portal.__exit__()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     base = {k: statistics.median(r[k] for r in results["scrapy"]) for k in ("pages_per_s", "wall_s")}

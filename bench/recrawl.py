@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import signal
 import statistics
 import subprocess
@@ -29,7 +28,10 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 ROUNDS = 3
+
+from bench.portal import children_cpu  # noqa: E402
 
 
 def ordinary_portals() -> str:
@@ -44,11 +46,6 @@ def offline_replica():
     from replica.site import build_replica
 
     return build_replica()
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def crawl(store: Path, *extra: str, jobdir: Path | None = None, kill_at_documents: int | None = None,
