@@ -244,6 +244,15 @@ class PortalServer(ThreadingHTTPServer):
         self._lock = threading.Lock()
         self.request_log, self._log_file = request_log, None
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up mid-answer (a crawler stopping an oversized body, a crawl killed
+        or ending) is what a web server lives with, not an error of the portal: only other
+        exceptions get socketserver's traceback."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLEOFError, TimeoutError)):
+            super().handle_error(request, client_address)
+
     def log(self, entry: tuple[str, str]) -> None:
         arrived = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process of the machine
         with self._lock:

@@ -103,3 +103,22 @@ def test_replica_serves_non_reports_in_report_columns_and_attachments(replica):
     assert replica.not_reports()
     kinds = {name.rsplit(".", 1)[1] for _, d in replica.docs for _, name in d.attachments}
     assert kinds == {"pdf", "doc"}
+
+
+def test_a_client_that_hangs_up_is_no_error_of_the_portal(capfd):
+    """A crawler resetting its connection (a killed crawl, an oversized body stopped) leaves no
+    traceback on the portal's stderr, which the crawl's log checks would take for a crawl error."""
+    import socket
+    import struct
+    import time
+
+    with OfflinePortal() as running:
+        address = (urlsplit(running.proxy_url).hostname, urlsplit(running.proxy_url).port)
+        for _ in range(3):
+            client = socket.create_connection(address, timeout=5)
+            client.sendall(b"GET http://www.hc.gov.cn/ HTTP/1.1\r\nHost: www.hc.gov.cn\r\n")  # no end of headers
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
+            client.close()
+        time.sleep(0.5)  # the handler threads meet the reset (without a traceback, nothing tells when)
+        assert fetch(running, "http://www.hc.gov.cn/")[0] == 200  # and the portal still serves
+    assert "Traceback" not in capfd.readouterr().err
