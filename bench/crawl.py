@@ -79,16 +79,15 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     work = Path(args.keep or tempfile.mkdtemp(prefix="nianbao-bench-"))
     results: dict[str, list[dict]] = {name: [] for name in variants()}
-    portal = ServedPortal().__enter__()
     try:
-        for round_ in range(args.rounds):
-            for name, overrides in variants().items():
-                result = run(name, overrides, work / f"{name}-{round_}", portal.proxy_url)
-                results[name].append(result)
-                print(f"round {round_ + 1}/{args.rounds} {name:7s} {result['pages']} pages, "
-                      f"{result['pages_per_s']:.0f} pages/s, {result['wall_s']:.1f} s", file=sys.stderr)
+        with ServedPortal() as portal:
+            for round_ in range(args.rounds):
+                for name, overrides in variants().items():
+                    result = run(name, overrides, work / f"{name}-{round_}", portal.proxy_url)
+                    results[name].append(result)
+                    print(f"round {round_ + 1}/{args.rounds} {name:7s} {result['pages']} pages, "
+                          f"{result['pages_per_s']:.0f} pages/s, {result['wall_s']:.1f} s", file=sys.stderr)
     finally:
-        portal.__exit__()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     base = {k: statistics.median(r[k] for r in results["scrapy"]) for k in ("pages_per_s", "wall_s")}
