@@ -62,7 +62,7 @@ def test_coverage_counts_equal_the_offline_portals_truth(offline_crawl, replica)
         assert dead_rows and all(r["status"] == "failed" and r["reason"] for r in dead_rows)
     page = (offline_crawl.root / "coverage" / "index.html").read_text("utf-8")
     total = sum(1 for r in rows)
-    assert f"<tr><td class='u'>重庆市</td>" in page and "<td class='u'></td>" not in page  # zones too
+    assert "<tr><td class='u'>重庆市</td>" in page and "<td class='u'></td>" not in page  # zones too
     assert f"<td>{total}</td></tr>" in page  # the province's total is every row
     for r in rows:
         assert r["status"] in ("page", "file", "failed", "missing")

@@ -202,7 +202,7 @@ def test_an_incremental_crawl_killed_and_resumed_ends_the_same(recrawl, tmp_path
     assert run_nianbao("verify", str(root)).returncode == 0
 
 
-def test_an_incremental_crawl_into_s3_reads_the_previous_snapshot_there(s3, tmp_path):
+def test_an_incremental_crawl_into_s3_reads_the_previous_snapshot_there(s3, tmp_path):  # noqa: F811 (the fixture)
     from test_s3_store import BUCKET, crawl_into, snapshot_id
 
     spools = [tmp_path / "one", tmp_path / "two"]

@@ -313,7 +313,7 @@ def reachable_documents(portal, built):
                 for n in range(1, node["post_count"] // 10 + 2):
                     api = urljoin(url, f"/gkmlpt/api/all/{node['id']}?page={n}&sid={sid.group(1)}")
                     found += [a["url"] for a in json.loads(text(portal, api))["articles"]]
-        if model := re.search(r"recordCount: '(\d+)'", page):
+        if re.search(r"recordCount: '(\d+)'", page):
             form = urlencode({"channelid": re.search(r"searchId: (\d+)", page).group(1), "page": 2, "prepage": 10,
                               "classsql": re.search(r'classsql: "" \|\| "([^"]+)"', page).group(1)})
             answer = json.loads(fetch(portal, urljoin(url, "/fjdzapp/search"), data=form.encode())[2])
