@@ -159,14 +159,37 @@ def start_offline_portal(settings, spider: str, spider_args: dict):
             from replica.platforms import REGIONS  # the portals of every other platform the replica serves
 
             spider_args["registry"] = ",".join(REGIONS)
-    elif "districts" not in spider_args:
-        served = portal.replica.portals + portal.replica.dead
-        spider_args["districts"] = ",".join(p.name for p in served)
+    elif spider == "chongqing_districts":
+        if "districts" not in spider_args:
+            served = portal.replica.portals + portal.replica.dead
+            spider_args["districts"] = ",".join(p.name for p in served)
+    else:
+        keep_served(settings, spider, spider_args, portal.replica)
     others = portal.replica.platforms
     print(f"offline portal on {portal.proxy_url}: {len(portal.replica.portals)} portals on Chongqing's platform "
           f"({len(portal.replica.expected_reports())} reports), {len(others)} on other platforms "
           f"({sum(len(b.expected_reports()) for b in others)} reports)", file=sys.stderr)
     return portal
+
+
+def keep_served(settings, spider: str, spider_args: dict, replica) -> None:
+    """Narrow a selection of the national registry (`china`, `tianjin_districts` …) to the units the
+    offline portal serves: it answers for no other host, so the rest could only fail."""
+    from scrapy.spiderloader import get_spider_loader
+
+    spidercls = get_spider_loader(settings).load(spider)
+    served = {p.code for p in replica.portals + replica.dead} | {b.portal.code for b in replica.platforms}
+    try:
+        chosen = spidercls.__new__(spidercls).select_portals(**spider_args)
+    except ValueError as error:  # an unknown province or unit: the same line as online
+        raise UserError(str(error)) from None
+    codes = [p.code for p in chosen if p.code in served]
+    if not codes:
+        names = sorted(p.name for p in replica.portals + replica.dead) + [b.portal.name for b in replica.platforms]
+        raise UserError(f"the offline portal serves none of the units {spider} selects; it serves: {', '.join(names)}")
+    print(f"offline: {len(codes)} of the {len(chosen)} units {spider} selects are served "
+          f"({', '.join(p.name for p in chosen if p.code in served)})", file=sys.stderr)
+    spider_args["codes"] = ",".join(codes)
 
 
 def offline_replica(edition_number: int, scale: int = 0, latency: str | None = None):

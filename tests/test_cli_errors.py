@@ -5,6 +5,7 @@ Each case runs the installed console script in its own process, as a user types 
 
 import argparse
 import io
+import json
 import os
 import socket
 import subprocess
@@ -256,6 +257,26 @@ def test_crawl_an_unknown_spider_lists_the_known_ones(tmp_path):
 def test_crawl_an_unknown_portal(tmp_path):
     proc = nianbao("crawl", "chongqing_districts", "--offline", "--store", tmp_path, "-a", "districts=东城区")
     one_line_error(proc, 1, "unknown unit(s): 东城区", "合川区")
+
+
+def test_an_offline_selection_the_offline_portal_does_not_serve(tmp_path):
+    proc = nianbao("crawl", "china", "--offline", "--store", tmp_path, "-a", "provinces=北京市")
+    one_line_error(proc, 1, "the offline portal serves none of the units china selects", "东丽区", "合川区")
+
+
+def test_an_offline_regional_spider_crawls_only_what_the_offline_portal_serves(tmp_path):
+    # 16 districts of 天津市 in the registry, one (东丽区) served: the other 15 would only fail
+    proc = nianbao("crawl", "tianjin_districts", "--offline", "--store", tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "offline: 1 of the 16 units tianjin_districts selects are served (东丽区)" in proc.stderr
+    (snapshot,) = (tmp_path / "snapshots").iterdir()
+    portals = json.loads((snapshot / "crawl" / "portals.json").read_text("utf-8"))["portals"]
+    assert [p["name"] for p in portals] == ["东丽区"]
+    documents = (snapshot / "corpus" / "documents.jsonl").read_text("utf-8").splitlines()
+    from replica.site import build_replica
+
+    truth = build_replica().platform("东丽区").expected_reports()  # canonical URL → its report
+    assert {json.loads(d)["canonical_url"] for d in documents} == set(truth)
 
 
 def test_a_first_crawl_downloads_no_public_suffix_list(tmp_path):
