@@ -64,7 +64,7 @@ eval: $(VENV)/.installed
 # what the archive costs a crawl: ratios against a bare Scrapy crawl of the offline portal, same run;
 # then the cluster (workers against one process, one worker's memory to 50k pages: bench/cluster.py --quick is short)
 bench: install
-	$(BIN)/python bench/crawl.py --rounds 3
+	$(BIN)/python bench/crawl.py --rounds 3 --polite
 	$(BIN)/python bench/recrawl.py
 	$(BIN)/python bench/files.py
 	$(BIN)/python bench/cluster.py
