@@ -3,8 +3,8 @@
 No maintained pure-Python reader of the Word binary format exists under a licence the project
 can take; Writer reads both, and Debian packages it (`make install`).
 
-Starting Writer costs about a second, as long as a whole bare crawl of the offline portal spends
-on its pages; so one LibreOffice is started at the first file and kept for the next ones, driven
+Starting Writer costs 1-3 s a file here, its conversion proper under 0.15 s; so one
+LibreOffice is started at the first file of a process and kept for the next ones, driven
 through UNO by `uno_converter.py` (run by the system Python, whose python3-uno the virtualenv
 cannot import). It is restarted if it dies, killed if a file outlasts `TIMEOUT`, and stopped with
 the process (`stop()`; its child notices this process ending in any case). Without python3-uno,
