@@ -97,7 +97,7 @@ def table(results: dict[str, list[dict]], count: int) -> None:
     for name, runs in results.items():
         rate = statistics.median(r["pages_per_s"] for r in runs)
         wall = statistics.median(r["wall_s"] for r in runs)
-        print(f"{name:8s} {runs[0]['pages']:6d} {rate:8.0f} {rate / base['pages_per_s']:6.2f} "
+        print(f"{name:8s} {runs[0]['pages']:6d} {rate:8.1f} {rate / base['pages_per_s']:6.2f} "
               f"{wall:7.1f} {wall / base['wall_s']:6.2f}")
     print(f"(medians of {count} rounds; ratios against the scrapy baseline of this run)")
 
