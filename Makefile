@@ -39,10 +39,12 @@ redis-server:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
 
 # report files: Tesseract with its simplified-Chinese model (scanned PDFs), LibreOffice Writer (DOC and
-# WPS files; it also writes the test files, replica/files/generate.py) and Noto CJK fonts
-OFFICE_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim libreoffice-writer-nogui fonts-noto-cjk
+# WPS files; it also writes the test files, replica/files/generate.py), python3-uno (one LibreOffice kept
+# for a crawl's files, driven by the system Python) and Noto CJK fonts
+OFFICE_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim libreoffice-writer-nogui python3-uno fonts-noto-cjk
 office-tools:
-	@{ command -v tesseract && command -v soffice && tesseract --list-langs 2>/dev/null | grep -q chi_sim; } >/dev/null 2>&1 || { \
+	@{ command -v tesseract && command -v soffice && tesseract --list-langs 2>/dev/null | grep -q chi_sim \
+	   && /usr/bin/python3 -c 'import uno'; } >/dev/null 2>&1 || { \
 	  echo "installing Debian's $(OFFICE_PACKAGES)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(OFFICE_PACKAGES) >/dev/null; }
@@ -62,7 +64,7 @@ eval: $(VENV)/.installed
 # what the archive costs a crawl: ratios against a bare Scrapy crawl of the offline portal, same run;
 # then the cluster (workers against one process, one worker's memory to 50k pages: bench/cluster.py --quick is short)
 bench: install
-	$(BIN)/python bench/crawl.py --rounds 3
+	$(BIN)/python bench/crawl.py --rounds 3 --polite
 	$(BIN)/python bench/recrawl.py
 	$(BIN)/python bench/files.py
 	$(BIN)/python bench/cluster.py

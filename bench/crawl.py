@@ -13,7 +13,14 @@ the crawl. The variants:
 Prints per variant the median pages per second during the crawl, the median wall time of the whole
 command (sealing included), and their ratios to the baseline. Nothing is asserted.
 
-usage: python bench/crawl.py [--rounds N] [--keep DIR]
+That crawl is CPU-bound: no latency, no delay, every page as fast as two shared cores make it.
+`--polite` adds a second table, of the same crawl under the conditions of a real one: each host
+answering after its own latency (`--latency`, default 200-800 ms per host, the portal's
+`--latency`), one request per host at a time, `--delay` seconds between two (default 0.5; the
+project's is 2, AutoThrottle off so that rounds compare). There the crawl waits on its hosts, and
+what the pipeline costs is CPU spent while it waits: the bare spider and the full pipeline only.
+
+usage: python bench/crawl.py [--rounds N] [--keep DIR] [--polite [--latency LOW-HIGH] [--delay S]]
 """
 
 from __future__ import annotations
@@ -72,32 +79,55 @@ def run(name: str, overrides: dict, store: Path, proxy: str) -> dict:
     return {"pages": pages, "pages_per_s": pages / stats["elapsed_time_seconds"], "wall_s": wall}
 
 
+def rounds(portal: ServedPortal, chosen: dict[str, dict], count: int, work: Path, label: str) -> dict[str, list[dict]]:
+    """The variants, alternated over `count` rounds so that machine noise hits them alike."""
+    results: dict[str, list[dict]] = {name: [] for name in chosen}
+    for round_ in range(count):
+        for name, overrides in chosen.items():
+            result = run(name, overrides, work / f"{label}{name}-{round_}", portal.proxy_url)
+            results[name].append(result)
+            print(f"{label}round {round_ + 1}/{count} {name:7s} {result['pages']} pages, "
+                  f"{result['pages_per_s']:.0f} pages/s, {result['wall_s']:.1f} s", file=sys.stderr)
+    return results
+
+
+def table(results: dict[str, list[dict]], count: int) -> None:
+    base = {k: statistics.median(r[k] for r in results["scrapy"]) for k in ("pages_per_s", "wall_s")}
+    print(f"{'variant':8s} {'pages':>6s} {'pages/s':>8s} {'ratio':>6s} {'wall s':>7s} {'ratio':>6s}")
+    for name, runs in results.items():
+        rate = statistics.median(r["pages_per_s"] for r in runs)
+        wall = statistics.median(r["wall_s"] for r in runs)
+        print(f"{name:8s} {runs[0]['pages']:6d} {rate:8.1f} {rate / base['pages_per_s']:6.2f} "
+              f"{wall:7.1f} {wall / base['wall_s']:6.2f}")
+    print(f"(medians of {count} rounds; ratios against the scrapy baseline of this run)")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", help="keep the stores in this folder")
+    parser.add_argument("--polite", action="store_true", help="also the same crawl with per-host latency and a delay")
+    parser.add_argument("--latency", default="200-800", help="with --polite: LOW-HIGH ms per host (default 200-800)")
+    parser.add_argument("--delay", type=float, default=0.5, help="with --polite: DOWNLOAD_DELAY (default 0.5 s)")
     args = parser.parse_args(argv)
     work = Path(args.keep or tempfile.mkdtemp(prefix="nianbao-bench-"))
-    results: dict[str, list[dict]] = {name: [] for name in variants()}
     try:
         with ServedPortal() as portal:
-            for round_ in range(args.rounds):
-                for name, overrides in variants().items():
-                    result = run(name, overrides, work / f"{name}-{round_}", portal.proxy_url)
-                    results[name].append(result)
-                    print(f"round {round_ + 1}/{args.rounds} {name:7s} {result['pages']} pages, "
-                          f"{result['pages_per_s']:.0f} pages/s, {result['wall_s']:.1f} s", file=sys.stderr)
+            results = rounds(portal, variants(), args.rounds, work, "")
+        if args.polite:
+            polite = {"DOWNLOAD_DELAY": args.delay, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
+            chosen = {name: {**variants()[name], **polite} for name in ("scrapy", "full")}
+            with ServedPortal(latency=args.latency) as portal:
+                polite_results = rounds(portal, chosen, args.rounds, work, "polite ")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    base = {k: statistics.median(r[k] for r in results["scrapy"]) for k in ("pages_per_s", "wall_s")}
-    print(f"\n{'variant':8s} {'pages':>6s} {'pages/s':>8s} {'ratio':>6s} {'wall s':>7s} {'ratio':>6s}")
-    for name, runs in results.items():
-        rate = statistics.median(r["pages_per_s"] for r in runs)
-        wall = statistics.median(r["wall_s"] for r in runs)
-        print(f"{name:8s} {runs[0]['pages']:6d} {rate:8.0f} {rate / base['pages_per_s']:6.2f} "
-              f"{wall:7.1f} {wall / base['wall_s']:6.2f}")
-    print(f"(medians of {args.rounds} rounds; ratios against the scrapy baseline of this run)")
+    print("\nCPU-bound: no latency, no delay")
+    table(results, args.rounds)
+    if args.polite:
+        print(f"\nPolite: each host answering after {args.latency} ms, one request per host at a time, "
+              f"DOWNLOAD_DELAY {args.delay} s")
+        table(polite_results, args.rounds)
     return 0
 
 

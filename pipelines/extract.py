@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 
 from scrapy.exceptions import DropItem
@@ -125,13 +125,15 @@ class ExtractionPipeline:
     """Reads in the crawling process (`jobs` 0), or in a pool of `jobs` worker processes
     (`NIANBAO_EXTRACT_JOBS`): reading is CPU work (and LibreOffice or Tesseract waits) that would
     otherwise stall the crawl's event loop, so fetching goes on while pages are read, and reading
-    scales with cores. The documents are the same either way: the corpus writer sorts them, and
-    what is in flight is bounded by Scrapy's scraper slot (a response stays active until its items
-    are processed)."""
+    scales with cores. In the crawling process, report files are read on a thread of their own:
+    their reading mostly waits on LibreOffice or Tesseract, and the event loop goes on meanwhile
+    (one thread: PDFium is not thread-safe). The documents are the same either way: the corpus
+    writer sorts them, and what is in flight is bounded by Scrapy's scraper slot (a response stays
+    active until its items are processed)."""
 
     def __init__(self, jobs: int = 0, stats=None):
         self.jobs = jobs
-        self.pool = None
+        self.pool = self.files = None
         if stats is not None:
             stats.set_value("nianbao/extract_jobs", jobs)
 
@@ -143,9 +145,16 @@ class ExtractionPipeline:
     def process_item(self, item):
         if not isinstance(item, (ReportPage, ReportFile)):
             return item
-        if not self.jobs:
-            return extract(item)
-        return self.extracted_in_pool(item)
+        if self.jobs:
+            return self.extracted_in_pool(item)
+        if isinstance(item, ReportFile) and file_type(item.body):
+            return self.extracted_in_thread(item)
+        return extract(item)
+
+    async def extracted_in_thread(self, item):
+        if self.files is None:
+            self.files = ThreadPoolExecutor(1, thread_name_prefix="nianbao-files")
+        return await asyncio.wrap_future(self.files.submit(extract, item))
 
     async def extracted_in_pool(self, item):
         if self.pool is None:  # forkserver: no fork of a process running a reactor and its threads
@@ -160,6 +169,11 @@ class ExtractionPipeline:
         if self.pool is not None:
             self.pool.shutdown()
             self.relay.stop()
+        if self.files is not None:
+            self.files.shutdown()
+            from pipelines.extraction.files.office import stop  # the LibreOffice kept for the crawl's files
+
+            stop()
 
 
 def start_worker(records, crawl: int) -> None:

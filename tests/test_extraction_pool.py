@@ -56,16 +56,19 @@ def test_a_worker_reads_as_the_crawl_does_and_its_log_reaches_the_crawl(caplog):
                       html=REPORT.decode("utf-8"))
     served = ReportFile(url=PDF, canonical_url=canonical_url(PDF), portal="测试区", portal_code=None,
                         body=b"%PDF-1.7\n%broken", content_type="application/pdf", page=page)
-    pool = ExtractionPipeline(jobs=1)
+    pool, in_process = ExtractionPipeline(jobs=1), ExtractionPipeline()
 
-    async def read():
-        return await pool.process_item(served)
+    async def read(pipeline):
+        return await pipeline.process_item(served)  # in the crawling process: on its thread for files
 
     with caplog.at_level(logging.WARNING):
         try:
-            pooled = asyncio.run(read())
+            pooled = asyncio.run(read(pool))
         finally:
             pool.close_spider()
-    assert pooled == ExtractionPipeline().process_item(served) and pooled.kind == "page"
+    try:
+        assert pooled == asyncio.run(read(in_process)) and pooled.kind == "page"
+    finally:
+        in_process.close_spider()
     warned = [r for r in caplog.records if "is unreadable" in r.getMessage() and r.process != os.getpid()]
     assert warned and warned[0].name == "pipelines.extract"

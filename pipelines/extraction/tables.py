@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+import lxml.etree
+
 CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 BLOCKS_IN_CELL = {"p", "div", "br", "li"}
 
@@ -105,11 +107,12 @@ def table_lines(rows: list[list[dict]]) -> list[str]:
     return lines
 
 
+# a cell holding a table, or more than 300 characters of text (string(): its text nodes, as
+# itertext, not its comments), in libxml2: walked in Python, every cell and its content was an
+# object made and asked for its text
+LAYOUT_CELL = lxml.etree.XPath("boolean(.//*[self::td or self::th][.//table or string-length(string(.)) > 300])")
+
+
 def is_layout_table(table) -> bool:
     """A table used to lay out a page rather than to hold data: long prose or tables inside."""
-    for td in table.iter("td", "th"):
-        if td.find(".//table") is not None:
-            return True
-        if len("".join(td.itertext())) > 300:  # itertext: trafilatura's XML has no text_content
-            return True
-    return False
+    return LAYOUT_CELL(table)

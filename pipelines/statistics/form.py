@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 FORMS = ("2019", "2021")
@@ -20,6 +20,7 @@ ORDINAL = re.compile(r"[一二三四五六七八九十]+、|\([一二三四五�
 QUOTES = re.compile(r"[\"'“”‘’「」『』]")
 
 
+@lru_cache(maxsize=1 << 16)  # a report's cells are read as labels, headers and values: each once
 def normalize(text: str) -> str:
     return QUOTES.sub("", "".join(unicodedata.normalize("NFKC", text).split()))
 
@@ -45,12 +46,15 @@ class Row:
         return [f"{self.section}.{self.key}.{c}" for c in self.columns]
 
     def is_label(self, label: str) -> bool:
-        text, numbered = core(label)
+        return self.is_core(*core(label))
+
+    def is_core(self, text: str, numbered: bool) -> bool:
+        """`is_label` of a label's `core` (computed once for all the rows a label is tried against)."""
         if self.section == "s2":
             return text in self.match
         if self.exact:
             return numbered and text in self.match
-        return any(text.startswith(m) for m in self.match)
+        return text.startswith(self.match)  # any of them
 
 
 @dataclass(frozen=True)
@@ -99,12 +103,14 @@ def form(version: str) -> Form:
                 tuple(c["key"] for c in data["s4_columns"]), units)
 
 
-def s3_group_labels() -> set[str]:
-    return {normalize(g) for g in definition()["s3_groups"]}
+@cache
+def s3_group_labels() -> frozenset[str]:
+    return frozenset(normalize(g) for g in definition()["s3_groups"])
 
 
-def s4_headers() -> set[str]:
-    return {normalize(h) for h in definition()["s4_headers"]}
+@cache
+def s4_headers() -> frozenset[str]:
+    return frozenset(normalize(h) for h in definition()["s4_headers"])
 
 
 def detect_version(cells: list[str]) -> str | None:

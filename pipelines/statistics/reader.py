@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .form import ORDINAL, Form, Row, detect_version, form, normalize, s3_group_labels, s4_headers
+from .form import ORDINAL, Form, Row, core, detect_version, form, normalize, s3_group_labels, s4_headers
 from .shapes import ROW_END
 from .values import Cell, read_cell, read_row
 
@@ -66,7 +66,7 @@ def is_continuation(stream: list, i: int, spec: Form) -> bool:
     text = normalize(token)
     if len(text) > 40 or ORDINAL.match(text) or text in s3_group_labels() or text in s4_headers():
         return False
-    return not any(row.is_label(text) for row in (*spec.s2, *spec.s3))
+    return find_row((*spec.s2, *spec.s3), text) is None
 
 
 def split_label(token: str) -> tuple[str, str]:
@@ -74,8 +74,9 @@ def split_label(token: str) -> tuple[str, str]:
     return (match["label"], match["tail"]) if match else (token, "")
 
 
-def find_row(rows: list[Row], label: str) -> Row | None:
-    return next((row for row in rows if row.is_label(label)), None)
+def find_row(rows, label: str) -> Row | None:
+    text, numbered = core(label)
+    return next((row for row in rows if row.is_core(text, numbered)), None)
 
 
 def read_stream(stream: list, blanks_at: str) -> Parse:

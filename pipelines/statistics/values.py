@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import product
 
 BLANKS = {"", "-", "—", "--", "——", "/", "\\", "无"}
@@ -30,17 +31,24 @@ class Cell:
 
 
 def read_cell(raw: str) -> Cell:
+    kind, number, unit, groups = reading(raw)
+    return Cell(raw, kind, number, unit, list(groups))
+
+
+@lru_cache(maxsize=1 << 16)  # a cell is read as a label's neighbour, then as a value: once
+def reading(raw: str) -> tuple:
+    """(kind, number, unit, groups) of a cell's text."""
     text = " ".join(unicodedata.normalize("NFKC", raw).split())
     if text in BLANKS:
-        return Cell(raw, "blank", 0)
+        return "blank", 0, "", ()
     match = NUMBER.match(text.replace(" ", "")) if not RUN.match(text) else None
     if match:
         num = match["num"].replace(",", "")
         number = float(num) if "." in num else int(num)
-        return Cell(raw, "number", number, match["unit"] or "")
+        return "number", number, match["unit"] or "", ()
     if RUN.match(text):
-        return Cell(raw, "run", groups=text.split())
-    return Cell(raw, "text")
+        return "run", None, "", tuple(text.split())
+    return "text", None, "", ()
 
 
 @dataclass
