@@ -71,6 +71,14 @@ DEFAULT_REQUEST_HEADERS = {
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 would otherwise run code sent to a local port
 
+# -- the job directory -----------------------------------------------------------------------
+# A crawl resumes from its snapshot's WARC files (archive/resume.py), never from Scrapy's queue in
+# the job directory, which a kill leaves stale and a resumed crawl drops: pickling every request
+# into it would cost the crawl for nothing. The queues stay in memory, with or without --jobdir, in
+# the order Scrapy's memory queues give (the defaults of SCHEDULER_(START_)MEMORY_QUEUE).
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.LifoMemoryQueue"
+SCHEDULER_START_DISK_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
 # -- components ------------------------------------------------------------------------------
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"
 
