@@ -111,6 +111,8 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES = {
     "crawler.traps.ListPageLimit": 500,
     "archive.item_refs.WarcRefSpiderMiddleware": 900,
+    # next to the spider: with a job directory, what each callback yielded, for a resumed crawl
+    "crawler.frontier.FrontierJournal": 950,
 }
 ITEM_PIPELINES = {
     "pipelines.written.WrittenDocumentsPipeline": 250,  # a resumed crawl reads no document twice
