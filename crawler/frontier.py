@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 REQUEST_KEY = "nianbao_request"  # meta: digest of the request as the spider made it (callback and meta)
 UNJOURNALED = "-"  # a request whose meta cannot be pickled: its callback is never journaled
+JOURNALED_KEY = "nianbao_journaled"  # meta: an archived answer whose callback's output is journaled
 HEADER = struct.Struct("<II")  # a record's length and CRC-32
 
 
@@ -122,19 +123,57 @@ def read_records(path: Path) -> dict[tuple[str, str], bytes]:
     return records
 
 
+def journal_path(crawler) -> Path | None:
+    folder, snapshot_id = job_dir(crawler.settings), crawler.settings.get("NIANBAO_SNAPSHOT_ID")
+    return Path(folder) / f"frontier-{snapshot_id}.journal" if folder and snapshot_id else None
+
+
+def journaled_records(crawler) -> dict[tuple[str, str], bytes]:
+    """This crawl's journal as the killed run left it (a torn tail cut); read once per crawl, for
+    the spider middleware and the downloader middleware alike."""
+    if not hasattr(crawler, "_nianbao_journal"):
+        path = journal_path(crawler)
+        if path is not None:
+            for other in path.parent.glob("frontier-*.journal"):  # an earlier snapshot's: done with
+                if other != path:
+                    other.unlink()
+        crawler._nianbao_journal = read_records(path) if path is not None else {}
+    return crawler._nianbao_journal
+
+
+def journal_key(meta: dict) -> tuple[str, str] | None:
+    """(WARC record id, request digest) of the answer to a request (its meta); None: its callback
+    is not journaled."""
+    capture = meta.get(CAPTURE_META_KEY)
+    request = meta.get(REQUEST_KEY, "")  # none: a start request
+    return None if capture is None or request == UNJOURNALED else (capture.record_id, request)
+
+
+class JournaledAnswers:
+    """Downloader middleware just below the replay: marks an archived answer whose callback is
+    journaled (`JOURNALED_KEY`), so that the checks it passed before are not made again on it
+    (`crawler.guards.SoftNotFoundMiddleware`): it went to its callback, the same bytes then."""
+
+    def __init__(self, crawler):
+        self.records = journaled_records(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        if self.records and REPLAYED in response.flags and journal_key(request.meta) in self.records:
+            request.meta[JOURNALED_KEY] = True  # (the response is tied to its request only later)
+        return response
+
+
 class FrontierJournal:
     def __init__(self, crawler):
         self.crawler = crawler
         self.stream = None
-        self.records: dict[tuple[str, str], bytes] = {}
-        folder = job_dir(crawler.settings)
-        snapshot_id = crawler.settings.get("NIANBAO_SNAPSHOT_ID")
-        if folder and snapshot_id:
-            path = Path(folder) / f"frontier-{snapshot_id}.journal"
-            for other in Path(folder).glob("frontier-*.journal"):  # an earlier snapshot's: done with
-                if other != path:
-                    other.unlink()
-            self.records = read_records(path)
+        self.records = journaled_records(crawler)
+        path = journal_path(crawler)
+        if path is not None:
             self.stream = open(path, "ab")
 
     @classmethod
@@ -146,11 +185,9 @@ class FrontierJournal:
         spider = self.crawler.spider
         if self.stream is None or response is None or not hasattr(spider, "apply_changes"):
             return None, None
-        capture = response.meta.get(CAPTURE_META_KEY)
-        request = response.meta.get(REQUEST_KEY, "")  # none: a start request
-        if capture is None or request == UNJOURNALED:
+        key = journal_key(response.meta)
+        if key is None:
             return None, None
-        key = (capture.record_id, request)
         return key, (self.records.get(key) if REPLAYED in response.flags else None)
 
     def noted(self, output, outputs: list):

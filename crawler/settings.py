@@ -105,6 +105,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.limits.BodySizeLimit": 942,
     # a resumed crawl answers what its snapshot already archived from the WARC (archive/resume.py)
     "archive.resume.ReplayArchivedMiddleware": 945,
+    # marks a replayed answer whose callback crawler.frontier journaled: checks it passed are not made again
+    "crawler.frontier.JournaledAnswers": 944,
     # above HttpCompressionMiddleware (590): records what the server sent, compressed or not
     "archive.capture.WarcCaptureMiddleware": 950,
 }
