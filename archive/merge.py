@@ -143,6 +143,7 @@ def merge_parts(root: Path, snapshot_id: str) -> list[str]:
     documents = merge_documents(parts, root / "corpus")
     merge_lines(parts, "corpus/attachments.jsonl", root / "corpus" / "attachments.jsonl")
     merge_lines(parts, "crawl/failures.jsonl", root / "crawl" / "failures.jsonl")
+    merge_lines(parts, "crawl/not_reports.jsonl", root / "crawl" / "not_reports.jsonl")
     (root / "crawl").mkdir(parents=True, exist_ok=True)
     summary = merge_summaries(parts, documents, snapshot_id)
     (root / "crawl" / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")

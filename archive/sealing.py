@@ -17,7 +17,6 @@ import logging
 from scrapy import signals
 
 from .manifest import seal
-from .wacz import REFERRED, package_snapshot
 from .crawl_log import CRAWL_LOG, detach_crawl_log
 from .crawl_record import write_crawl_record
 from .delta import write_delta
@@ -45,6 +44,8 @@ class SnapshotSeal:
 
 def seal_snapshot(snapshot: Snapshot, settings) -> None:
     """Index, package, seal and (to a remote store) upload a snapshot whose crawl has ended."""
+    from .wacz import REFERRED, package_snapshot  # here: a crawl killed before its end never needs them
+
     summary_path = snapshot.crawl_dir / "summary.json"
     summary = json.loads(summary_path.read_text("utf-8")) if summary_path.exists() else {}
     if summary.get("finish_reason") not in (None, "finished"):

@@ -3,7 +3,8 @@
 - `SoftNotFoundMiddleware` (585, just after decompression, before MetaRefreshMiddleware at 580):
   an empty 200, and the soft 404 of deleted documents (200, a few words, a meta refresh back
   to the column). Followed, the refresh would land on an already-seen column and the document
-  would vanish without a trace.
+  would vanish without a trace. An archived answer a resumed crawl replays, whose callback's
+  output is journaled (`crawler.frontier`), passed this check before and is not read again.
 - `RedirectGuardMiddleware` (610, before RedirectMiddleware at 600): a redirect back to a URL of
   its own chain, or off the portals' hosts. Scrapy would drop either silently when it is
   scheduled (duplicate filter, offsite filter); here each is a failure with its reason.
@@ -15,6 +16,7 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.response import get_meta_refresh
 
 from .failures import Refused
+from .frontier import JOURNALED_KEY
 from .scope import crawl_hosts, in_scope
 
 SHORT_PAGE = 400  # characters of visible text: a report, a list, even a 指南 has more
@@ -59,6 +61,8 @@ def visible_text(response: HtmlResponse, enough: int | None = None) -> str:
 
 class SoftNotFoundMiddleware:
     def process_response(self, request, response):
+        if request is not None and request.meta.get(JOURNALED_KEY):
+            return response  # an archived answer whose callback is journaled passed here before
         if response.status != 200:
             return response
         if not response.body:

@@ -45,7 +45,9 @@ class PortalSpider(scrapy.Spider):
         self.hosts_in_scope: set[str] = {h for p in self.portals.values() for h in p.hosts}
         self.portal_hosts: dict[str, set[str]] = {p.name: set(p.hosts) for p in self.portals.values()}
         self.allowed_domains = sorted(self.hosts_in_scope)
-        self.steps: dict[str, Counter] = defaultdict(Counter)
+        self.steps: dict[str, Counter] = StepCounts(self)
+        # while a callback runs under crawler.frontier's journal: what it changes, noted here
+        self.journal_changes: list | None = None
 
     def select_portals(self, **kwargs) -> list[Portal]:
         """The portals of this run; `kwargs` are the spider's `-a` arguments."""
@@ -87,6 +89,17 @@ class PortalSpider(scrapy.Spider):
             self.logger.info("%s: %s joins the scope (linked by the portal for disclosure)", portal.name, host)
             self.portal_hosts[portal.name].add(host)
             self.hosts_in_scope.add(host)
+            if self.journal_changes is not None:
+                self.journal_changes.append(("host", portal.name, host))
+
+    def apply_changes(self, changes: list) -> None:
+        """What a journaled callback changed in the spider (`crawler.frontier`), done again."""
+        for kind, portal, value in changes:
+            if kind == "host":
+                self.portal_hosts[portal].add(value)
+                self.hosts_in_scope.add(value)
+            else:
+                self.steps[portal][kind] += value
 
     def portal_of(self, response: Response) -> Portal:
         return self.portals[response.meta["portal"]]
@@ -344,6 +357,33 @@ class PortalSpider(scrapy.Spider):
         held = request.meta.get(HELD_PAGE_KEY)
         if held is not None:  # a page that only points to its file, whose file never came: the page as it is
             yield held
+
+
+class StepCounts(defaultdict):
+    """portal → Counter of its steps, each increase also noted in the spider's `journal_changes`
+    while a journaled callback runs."""
+
+    def __init__(self, spider: PortalSpider):
+        super().__init__()
+        self.spider = spider
+
+    def __missing__(self, portal: str) -> Counter:
+        counter = self[portal] = NotedCounter(self.spider, portal)
+        return counter
+
+
+class NotedCounter(Counter):
+    def __init__(self, spider: PortalSpider, portal: str):
+        super().__init__()
+        self.spider, self.portal = spider, portal
+
+    def __setitem__(self, step: str, count: int) -> None:
+        if self.spider.journal_changes is not None:
+            self.spider.journal_changes.append((step, self.portal, count - self[step]))
+        super().__setitem__(step, count)
+
+    def __reduce__(self):  # a plain Counter when copied or pickled
+        return Counter, (dict(self),)
 
 
 def column_base(url: str) -> str | None:

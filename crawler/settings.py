@@ -71,6 +71,14 @@ DEFAULT_REQUEST_HEADERS = {
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 would otherwise run code sent to a local port
 
+# -- the job directory -----------------------------------------------------------------------
+# A crawl resumes from its snapshot's WARC files (archive/resume.py), never from Scrapy's queue in
+# the job directory, which a kill leaves stale and a resumed crawl drops: pickling every request
+# into it would cost the crawl for nothing. The queues stay in memory, with or without --jobdir, in
+# the order Scrapy's memory queues give (the defaults of SCHEDULER_(START_)MEMORY_QUEUE).
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.LifoMemoryQueue"
+SCHEDULER_START_DISK_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
 # -- components ------------------------------------------------------------------------------
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"
 
@@ -97,12 +105,16 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.limits.BodySizeLimit": 942,
     # a resumed crawl answers what its snapshot already archived from the WARC (archive/resume.py)
     "archive.resume.ReplayArchivedMiddleware": 945,
+    # marks a replayed answer whose callback crawler.frontier journaled: checks it passed are not made again
+    "crawler.frontier.JournaledAnswers": 944,
     # above HttpCompressionMiddleware (590): records what the server sent, compressed or not
     "archive.capture.WarcCaptureMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.traps.ListPageLimit": 500,
     "archive.item_refs.WarcRefSpiderMiddleware": 900,
+    # next to the spider: with a job directory, what each callback yielded, for a resumed crawl
+    "crawler.frontier.FrontierJournal": 950,
 }
 ITEM_PIPELINES = {
     "pipelines.written.WrittenDocumentsPipeline": 250,  # a resumed crawl reads no document twice

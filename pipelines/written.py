@@ -1,10 +1,16 @@
-"""WrittenDocumentsPipeline: a resumed crawl does not read again the reports it has written.
+"""WrittenDocumentsPipeline: a resumed crawl does not read again what it has read.
 
 A crawl resumed after a kill meets again every report page it had read before (answered from its
 WARC, see `archive.resume`). A page or file whose document is already in the snapshot's
 `corpus/documents.jsonl` is not extracted again: the document written then goes on in its place,
 so the summary counts it as before and the corpus writer skips it. Its line is read back by
 offset when it is needed; only doc_id → offset is kept.
+
+Likewise a page or file the crawl read and found not to be a report: each such verdict is a line of
+`crawl/not_reports.jsonl` (written as the crawl goes, sorted when it closes), and the same capture
+(the same WARC record, read under the same listed title for the same portal: what the reading
+depends on) meets the same verdict without being read again, dropped with the same reason. A kill
+between the verdict and its line only costs that one reading again.
 """
 
 from __future__ import annotations
@@ -12,19 +18,41 @@ from __future__ import annotations
 import json
 from dataclasses import fields
 
+from scrapy import signals
+
 from archive.snapshot import Snapshot
 from crawler.items import Document, ReportFile, ReportPage
-from pipelines.corpus import complete_lines
-from pipelines.extract import doc_id_for, document_source
+from pipelines.corpus import JsonLines, complete_lines, sort_lines
+from pipelines.extract import NotAReport, doc_id_for, document_source
 
 DOCUMENT_FIELDS = {f.name for f in fields(Document)}
+NOT_REPORTS = "not_reports.jsonl"
+
+
+def verdict_record(item: ReportPage | ReportFile, reason: str) -> dict | None:
+    """What a not-a-report verdict depends on, and the verdict; None for an item read from no
+    archived capture (a page the browser rendered is fetched and read again on resume anyway)."""
+    page = getattr(item, "page", None)
+    if item.capture is None or (page is not None and page.capture is None):
+        return None
+    return {"url": item.url, "portal": item.portal, "listed_title": item.listed_title,
+            "record_id": item.capture.record_id, "page_record_id": page.capture.record_id if page else None,
+            "reason": reason}
+
+
+def verdict_key(record: dict) -> tuple:
+    return tuple(record[k] for k in ("url", "portal", "listed_title", "record_id", "page_record_id"))
 
 
 class WrittenDocumentsPipeline:
     def __init__(self, crawler):
-        self.path = Snapshot.from_crawler(crawler).corpus_dir / "documents.jsonl"
+        snapshot = Snapshot.from_crawler(crawler)
+        self.path = snapshot.corpus_dir / "documents.jsonl"
+        self.not_reports_path = snapshot.crawl_dir / NOT_REPORTS
         self.stats = crawler.stats
         self.offsets: dict[str, int] = {}
+        self.not_reports: dict[tuple, str] = {}
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -35,15 +63,35 @@ class WrittenDocumentsPipeline:
         for line in complete_lines(self.path):  # also drops the torn last line a kill may leave
             self.offsets[json.loads(line)["doc_id"]] = offset
             offset += len(line.encode("utf-8"))
+        self.verdicts = JsonLines(self.not_reports_path)
+        for record in map(json.loads, self.verdicts.written):
+            self.not_reports[verdict_key(record)] = record["reason"]
+
+    def close_spider(self):
+        self.verdicts.close()
+        sort_lines(self.not_reports_path, key=lambda record: [v or "" for v in verdict_key(record)])
 
     def process_item(self, item):
         if not isinstance(item, (ReportPage, ReportFile)):
             return item
         offset = self.offsets.get(doc_id_for(document_source(item).canonical_url))
         if offset is None:
+            record = verdict_record(item, "")
+            reason = record and self.not_reports.get(verdict_key(record))
+            if reason:
+                self.stats.inc_value("nianbao/not_reports_kept")
+                raise NotAReport(reason)
             return item
         self.stats.inc_value("nianbao/documents_kept")
         with open(self.path, "rb") as stream:
             stream.seek(offset)
             record = json.loads(stream.readline())
         return Document(**{k: v for k, v in record.items() if k in DOCUMENT_FIELDS})
+
+    def item_dropped(self, item, response, exception, spider):
+        if not isinstance(exception, NotAReport) or not isinstance(item, (ReportPage, ReportFile)):
+            return
+        record = verdict_record(item, str(exception))
+        if record is not None and verdict_key(record) not in self.not_reports:
+            self.not_reports[verdict_key(record)] = record["reason"]
+            self.verdicts.write(record)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .pages import Page
+from .pages import Pages
 from .site import Replica
 
 PUBLISHED = {1: "Mon, 10 Nov 2025 01:00:00 GMT", 2: "Tue, 10 Nov 2026 01:00:00 GMT"}
@@ -35,8 +35,7 @@ def edition(replica: Replica, number: int = 1) -> Replica:
     """A copy of the replica as it stands in this edition (the built replica is left as it is)."""
     if number not in PUBLISHED:
         raise ValueError(f"no edition {number} of the offline portal (there are {sorted(PUBLISHED)})")
-    pages = {key: page if page.last_modified else replace(page, last_modified=PUBLISHED[number])
-             for key, page in replica.pages.items()}
+    pages = replica.pages.map(lambda page: page if page.last_modified else replace(page, last_modified=PUBLISHED[number]))
     if number == 2:
         second_edition(pages)
     return replace(replica, pages=pages)
@@ -46,7 +45,7 @@ def _copies(stem: str) -> list[str]:
     return [stem + ".html", stem + "_wap.html"]
 
 
-def second_edition(pages: dict[tuple[str, str], Page]) -> None:
+def second_edition(pages: Pages) -> None:
     for path in _copies(CHANGED):
         page = pages[(HOST, path)]
         body = page.body.decode("utf-8").replace('trs_web">', 'trs_web">' + CORRECTION, 1)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import posixpath
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
+from functools import cache
 from email.utils import format_datetime
 from datetime import datetime, timezone
 from html import escape
@@ -12,6 +14,7 @@ from html import escape
 from crawler.portals import bare_host
 
 from . import templates
+from .reports import load_report, render_body
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,55 @@ class Page:
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
     last_modified: str | None = None
+
+
+class Pages(MutableMapping):
+    """(bare host, path) → `Page`, where a page may be given as how to make it (`defer`): it is
+    made when first asked for, and kept. A crawl process serves the replica from a thread of its
+    own and asks for a fraction of it (a resumed crawl, none of what it archived before); rendering
+    every report up front was a good part of what a crawl costs to start. Two threads asking for
+    the same page at once may both make it: the same page, one of them kept."""
+
+    def __init__(self):
+        self.made: dict[tuple[str, str], Page] = {}
+        self.later: dict[tuple[str, str], Callable[[], Page]] = {}
+
+    def defer(self, key: tuple[str, str], make: Callable[[], Page]) -> None:
+        self.made.pop(key, None)
+        self.later[key] = make
+
+    def map(self, change: Callable[[Page], Page]) -> "Pages":
+        """These pages, each changed (a page still to make: once it is made)."""
+        changed = Pages()
+        changed.made = {key: change(page) for key, page in self.made.items()}
+        changed.later = {key: cache(lambda make=make: change(make())) for key, make in self.later.items()
+                         if key not in self.made}
+        return changed
+
+    def __getitem__(self, key) -> Page:
+        page = self.made.get(key)
+        if page is None:
+            page = self.made[key] = self.later[key]()
+        return page
+
+    def __setitem__(self, key, page: Page) -> None:
+        self.later.pop(key, None)
+        self.made[key] = page
+
+    def __delitem__(self, key) -> None:
+        found = self.made.pop(key, None) is not None
+        if self.later.pop(key, None) is None and not found:
+            raise KeyError(key)
+
+    def __contains__(self, key) -> bool:
+        return key in self.made or key in self.later
+
+    def __iter__(self):
+        yield from list(self.made)
+        yield from [key for key in self.later if key not in self.made]
+
+    def __len__(self) -> int:
+        return len(self.made.keys() | self.later.keys())
 
 
 def http_date(yyyymmdd: str) -> str:
@@ -81,8 +133,11 @@ def render_portal(pages: dict, builder, others: list[tuple[str, str]]) -> None:
     sites = list(builder.sites.values())
     main = next(s for s in sites if s.prefix == "/" and bare_host(s.host) == bare_host(builder.main_host))
 
-    def put(site, path: str, page: Page) -> None:
-        pages[(bare_host(site.host), path)] = page
+    def put(site, path: str, page: Page | Callable[[], Page]) -> None:
+        if callable(page):
+            pages.defer((bare_host(site.host), path), page)
+        else:
+            pages[(bare_host(site.host), path)] = page
 
     for site in sites:
         subsites = [(s.owner, f"http://{s.host}{s.prefix}") for s in sites if s is not main] if site is main else []
@@ -138,10 +193,18 @@ def render_column(put, site, column, districts) -> None:
     for doc in column.docs:
         month = f"{doc.dir}{doc.date[:6]}/"
         for filename in doc.files():
-            put(site, month + filename, attachment_page(doc, filename))
+            put(site, month + filename, cache(lambda doc=doc, filename=filename: attachment_page(doc, filename)))
         if doc.file_only:
             continue
-        body = doc.body_html or non_report_body(doc)
-        detail = html_page(templates.detail_page(site, doc, body, trail, districts), doc.date)
-        put(site, month + doc.name, detail)
+        detail = cache(lambda doc=doc: html_page(templates.detail_page(site, doc, body_html(doc), trail, districts), doc.date))
+        put(site, month + doc.name, detail)  # one page, two addresses: made once
         put(site, month + doc.wap_name, detail)
+
+
+def body_html(doc) -> str:
+    """A detail page's body: the report its seed holds, or what the page says instead."""
+    if doc.body_html:
+        return doc.body_html
+    if doc.seed:
+        return render_body(load_report(doc.seed), issuer=doc.issuer, year=doc.year)
+    return non_report_body(doc)

@@ -24,7 +24,6 @@ from crawler.urls import PLATFORM_RULES
 from . import hostile
 from . import pages as rendering
 from .platforms import build_platforms
-from .reports import load_report, render_body
 
 RULES = PLATFORM_RULES["chongqing"]
 DEAD_PORTALS = ("巫山县",)  # in the registry, served by nobody: its crawl must fail cleanly
@@ -203,7 +202,7 @@ class Site:
 
 @dataclass
 class Replica:
-    pages: dict[tuple[str, str], rendering.Page] = field(default_factory=dict)
+    pages: rendering.Pages = field(default_factory=rendering.Pages)
     portals: list[Portal] = field(default_factory=list)
     dead: list[Portal] = field(default_factory=list)
     docs: list[tuple[Portal, Doc]] = field(default_factory=list)
@@ -433,9 +432,7 @@ def build_replica() -> Replica:
             replica.dead.append(portal)
     others = [(p.name, p.root_url) for p in registry.portals]
     for portal, builder, docs in built:
-        for site, doc in docs:
-            if doc.seed:
-                doc.body_html = render_body(load_report(doc.seed), issuer=doc.issuer, year=doc.year)
+        for site, doc in docs:  # their pages are rendered when first asked for (`rendering.Pages`)
             replica.docs.append((portal, doc))
         rendering.render_portal(replica.pages, builder, others)
     for built in build_platforms():

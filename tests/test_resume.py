@@ -129,6 +129,26 @@ def test_killed_early_mid_and_while_sealing_then_resumed(tmp_path, offline_crawl
     assert len(list(snapshots.iterdir())) == 2
 
 
+def test_a_resumed_crawl_yields_what_the_frontier_journal_kept_instead_of_reading_again(tmp_path, offline_crawl):
+    store, jobdir = tmp_path / "store", tmp_path / "job"
+    command = crawl_command(store, jobdir)
+    assert kill_when(command, lambda: any(lines(p) >= 15 for p in (store / "snapshots").glob("*/corpus/documents.jsonl")))
+    (journal,) = jobdir.glob("frontier-*.journal")
+    with open(journal, "ab") as stream:
+        stream.write(b"\x07\x00torn")  # a record the kill cut short
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    result = CrawlResult(store, proc)
+    assert_same_corpus(result, offline_crawl, DISTRICTS)
+    assert b"torn" not in journal.read_bytes()
+    stats = json.loads((result.root / "crawl" / "stats.json").read_text())
+    assert 0 < stats["nianbao/journaled"] <= stats["nianbao/replayed"]
+    # the steps the journaled callbacks counted and the hosts they let in: the uninterrupted crawl's rows
+    rows = json.loads((result.root / "crawl" / "summary.json").read_text())["portals"]
+    reference = json.loads((offline_crawl.root / "crawl" / "summary.json").read_text())["portals"]
+    assert {p: rows[p] for p in DISTRICTS.split(",")} == {p: reference[p] for p in DISTRICTS.split(",")}
+
+
 def test_scrapy_crawl_with_a_jobdir_resumes_through_a_portal_on_another_port(tmp_path, offline_crawl):
     from replica.server import OfflinePortal
 

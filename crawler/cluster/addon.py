@@ -12,11 +12,7 @@ import os
 import re
 import socket
 
-import redis
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 from scrapy.settings import SETTINGS_PRIORITIES
-from scrapy_redis.connection import get_redis_from_settings
 
 from archive.snapshot import is_sealed, new_snapshot_id
 
@@ -40,6 +36,12 @@ class ClusterAddon:
     def update_settings(self, settings):
         if not settings.get("REDIS_URL"):
             return
+        # imported here: a crawl without Redis (every crawl on one machine) need not pay for them
+        import redis
+        from redis.backoff import ExponentialBackoff
+        from redis.retry import Retry
+        from scrapy_redis.connection import get_redis_from_settings
+
         key = f"nianbao:{self.spider_name}"
         worker = settings.get("NIANBAO_CLUSTER_WORKER") or default_worker_name()
         server = get_redis_from_settings(settings)

@@ -1,0 +1,274 @@
+"""FrontierJournal: what each archived page's callback yielded, so a resumed crawl need not read it again.
+
+A resumed crawl answers every request already archived from the WARC (`archive.resume`) and would
+run the callback again on it: parse the page again only to find the requests and items it had found
+before. With a job directory, this spider middleware (the spider's neighbour) writes down, for every
+response a callback went through to its end, what the callback yielded and what it changed in the
+spider (`PortalSpider.apply_changes`: steps counted, hosts admitted into the scope): one record a
+callback, appended to `<JOBDIR>/frontier-<snapshot id>.journal` as the crawl goes. A resumed crawl
+given the same archived response (the same WARC record) for the same request yields that instead
+of calling the callback. The page's text and body are not copied into the journal: the items and
+requests that hold them take them from the replayed response again.
+
+A kill between archiving a response and journaling its callback (or in the middle of a record: the
+torn tail is cut) only means that callback runs again, as without the journal. A response fetched
+anew (a transient answer asked again, what the browser fetched) always goes to its callback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import pickle
+import struct
+import zlib
+from pathlib import Path
+
+from scrapy import Request
+from scrapy.http import TextResponse
+from scrapy.utils.job import job_dir
+from scrapy.utils.request import request_from_dict
+
+from archive.item_refs import CAPTURE_META_KEY
+from archive.resume import REPLAYED
+
+from .items import HELD_PAGE_KEY
+
+logger = logging.getLogger(__name__)
+
+REQUEST_KEY = "nianbao_request"  # meta: digest of the request as the spider made it (callback and meta)
+UNJOURNALED = "-"  # a request whose meta cannot be pickled: its callback is never journaled
+JOURNALED_KEY = "nianbao_journaled"  # meta: an archived answer whose callback's output is journaled
+HEADER = struct.Struct("<II")  # a record's length and CRC-32
+
+
+def request_digest(request: Request) -> str:
+    """What a request is, as far as its callback is concerned: callback, method, URL, body and the meta
+    the spider gave it (before any middleware added its own)."""
+    callback = getattr(request.callback, "__name__", None)
+    state = (callback, request.method, request.url, request.body, sorted(request.meta.items()))
+    try:
+        return hashlib.sha256(pickle.dumps(state, protocol=5)).hexdigest()[:24]
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return UNJOURNALED
+
+
+def request_record(request: Request, spider) -> dict:
+    """The request as `request_from_dict` takes it back, as it is now (middlewares change its meta
+    later). `Request.to_dict` finds a callback's name by listing every member of the spider, for
+    each request: here it is the bound method's own name."""
+    record = {attr: getattr(request, attr) for attr in request.attributes}
+    record.update(headers=dict(request.headers), meta=dict(request.meta), cookies=request.cookies,
+                  callback=spider_method(request.callback, spider), errback=spider_method(request.errback, spider))
+    if type(request) is not Request:
+        record["_class"] = f"{type(request).__module__}.{type(request).__name__}"
+    return record
+
+
+def spider_method(function, spider) -> str | None:
+    if function is None:
+        return None
+    if getattr(function, "__self__", None) is not spider:
+        raise ValueError(f"{function!r} is no method of the spider")
+    return function.__name__
+
+
+class ResponsePickler(pickle.Pickler):
+    """Pickles a callback's output without the response's text and body (or a page held in its
+    request): the record names them, and they are taken from the replayed response again."""
+
+    def __init__(self, stream, response):
+        super().__init__(stream, protocol=5)
+        self.shared = {id(response.body): "body"}
+        if response.meta.get(HELD_PAGE_KEY) is not None:
+            self.shared[id(response.meta[HELD_PAGE_KEY])] = "held"
+        if isinstance(response, TextResponse):
+            self.shared[id(response.text)] = "text"
+
+    def persistent_id(self, obj):
+        return self.shared.get(id(obj))
+
+
+class ResponseUnpickler(pickle.Unpickler):
+    def __init__(self, stream, response):
+        super().__init__(stream)
+        self.response = response
+
+    def persistent_load(self, name):
+        if name == "text":
+            return self.response.text
+        if name == "body":
+            return self.response.body
+        return self.response.meta.get(HELD_PAGE_KEY)
+
+
+def read_records(path: Path) -> dict[tuple[str, str], bytes]:
+    """(WARC record id, request digest) → pickled output, of the whole records; a torn tail is cut."""
+    records, good = {}, 0
+    if not path.exists():
+        return records
+    with open(path, "r+b") as stream:
+        data = stream.read()
+        while good + HEADER.size <= len(data):
+            length, crc = HEADER.unpack_from(data, good)
+            start, end = good + HEADER.size, good + HEADER.size + length
+            if end > len(data) or zlib.crc32(data[start:end]) != crc:
+                break
+            record_id, digest, output = pickle.loads(data[start:end])
+            records[(record_id, digest)] = output
+            good = end
+        if good < len(data):
+            stream.truncate(good)
+    return records
+
+
+def journal_path(crawler) -> Path | None:
+    folder, snapshot_id = job_dir(crawler.settings), crawler.settings.get("NIANBAO_SNAPSHOT_ID")
+    return Path(folder) / f"frontier-{snapshot_id}.journal" if folder and snapshot_id else None
+
+
+def journaled_records(crawler) -> dict[tuple[str, str], bytes]:
+    """This crawl's journal as the killed run left it (a torn tail cut); read once per crawl, for
+    the spider middleware and the downloader middleware alike."""
+    if not hasattr(crawler, "_nianbao_journal"):
+        path = journal_path(crawler)
+        if path is not None:
+            for other in path.parent.glob("frontier-*.journal"):  # an earlier snapshot's: done with
+                if other != path:
+                    other.unlink()
+        crawler._nianbao_journal = read_records(path) if path is not None else {}
+    return crawler._nianbao_journal
+
+
+def journal_key(meta: dict) -> tuple[str, str] | None:
+    """(WARC record id, request digest) of the answer to a request (its meta); None: its callback
+    is not journaled."""
+    capture = meta.get(CAPTURE_META_KEY)
+    request = meta.get(REQUEST_KEY, "")  # none: a start request
+    return None if capture is None or request == UNJOURNALED else (capture.record_id, request)
+
+
+class JournaledAnswers:
+    """Downloader middleware just below the replay: marks an archived answer whose callback is
+    journaled (`JOURNALED_KEY`), so that the checks it passed before are not made again on it
+    (`crawler.guards.SoftNotFoundMiddleware`): it went to its callback, the same bytes then."""
+
+    def __init__(self, crawler):
+        self.records = journaled_records(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        if self.records and REPLAYED in response.flags and journal_key(request.meta) in self.records:
+            request.meta[JOURNALED_KEY] = True  # (the response is tied to its request only later)
+        return response
+
+
+class FrontierJournal:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stream = None
+        self.records = journaled_records(crawler)
+        path = journal_path(crawler)
+        if path is not None:
+            self.stream = open(path, "ab")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def journaled(self, response):
+        """(key, the journaled output or None) of a response; key None: not to journal."""
+        spider = self.crawler.spider
+        if self.stream is None or response is None or not hasattr(spider, "apply_changes"):
+            return None, None
+        key = journal_key(response.meta)
+        if key is None:
+            return None, None
+        return key, (self.records.get(key) if REPLAYED in response.flags else None)
+
+    def noted(self, output, outputs: list):
+        spider = self.crawler.spider
+        if isinstance(output, Request):
+            output.meta[REQUEST_KEY] = request_digest(output)
+            try:
+                outputs.append(("request", request_record(output, spider)))
+            except ValueError:  # a callback that is no method of the spider
+                outputs.append(None)
+        else:
+            outputs.append(("item", output))
+        return output
+
+    def process_spider_output(self, response, result):
+        key, journaled = self.journaled(response)
+        if journaled is not None:
+            yield from self.replay(response, journaled)
+            return
+        if key is None:
+            yield from result
+            return
+        spider, changes, outputs = self.crawler.spider, [], []
+        iterator = iter(result)
+        while True:
+            spider.journal_changes = changes  # the callback runs until its next output
+            try:
+                output = next(iterator)
+            except StopIteration:
+                break
+            finally:
+                spider.journal_changes = None
+            yield self.noted(output, outputs)
+        self.write(key, response, (changes, outputs))  # it went to its end: this stands for it on resume
+
+    async def process_spider_output_async(self, response, result):
+        """As `process_spider_output`: Scrapy hands a generator callback's output over as an async
+        iterator, each step of which runs the callback to its next output at once."""
+        key, journaled = self.journaled(response)
+        if journaled is not None:
+            for output in self.replay(response, journaled):
+                yield output
+            return
+        if key is None:
+            async for output in result:
+                yield output
+            return
+        spider, changes, outputs = self.crawler.spider, [], []
+        iterator = result.__aiter__()
+        while True:
+            spider.journal_changes = changes
+            try:
+                output = await iterator.__anext__()
+            except StopAsyncIteration:
+                break
+            finally:
+                spider.journal_changes = None
+            yield self.noted(output, outputs)
+        self.write(key, response, (changes, outputs))
+
+    def replay(self, response, journaled: bytes):
+        spider = self.crawler.spider
+        changes, outputs = ResponseUnpickler(io.BytesIO(journaled), response).load()
+        spider.apply_changes(changes)
+        self.crawler.stats.inc_value("nianbao/journaled")
+        for kind, output in outputs:
+            yield request_from_dict(output, spider=spider) if kind == "request" else output
+
+    def write(self, key, response, entry) -> None:
+        if None in entry[1]:
+            return
+        stream = io.BytesIO()
+        try:
+            ResponsePickler(stream, response).dump(entry)
+        except (pickle.PicklingError, TypeError, AttributeError) as error:  # the callback runs again on resume
+            logger.debug("%s: output not journaled (%s)", response.url, error)
+            return
+        record = pickle.dumps((*key, stream.getvalue()), protocol=5)
+        self.stream.write(HEADER.pack(len(record), zlib.crc32(record)) + record)
+        self.stream.flush()
+
+    def close_spider(self):
+        if self.stream is not None:
+            self.stream.close()
