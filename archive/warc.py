@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from io import BytesIO
@@ -67,6 +68,39 @@ class FirstCapture:
         return {REFERS_TO_SNAPSHOT: at.snapshot, REFERS_TO_FILE: at.filename, REFERS_TO_OFFSET: at.offset} if at else {}
 
 
+class FirstCaptures:
+    """payload digest → FirstCapture, for revisit records: one entry per distinct payload, so as
+    many as a crawl has pages. Kept in a private temporary SQLite database (deleted when it is
+    closed, and with the process), of which only a small page cache stays in memory: a worker's
+    memory does not grow with its crawl for it. Lost with the process: a resumed crawl seeds it
+    again from its WARC files (`archive.capture.known_payloads`)."""
+
+    def __init__(self, known: dict[str, FirstCapture] | None = None):
+        # "": a private on-disk database (sqlite spills its pages to a temporary file when its cache is full)
+        self.db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("CREATE TABLE first (digest TEXT PRIMARY KEY, uri TEXT, date TEXT, record_id TEXT,"
+                        " snapshot TEXT, filename TEXT, offset INTEGER) WITHOUT ROWID")
+        for digest, first in (known or {}).items():
+            self.setdefault(digest, first)
+
+    def get(self, digest: str) -> FirstCapture | None:
+        row = self.db.execute("SELECT uri, date, record_id, snapshot, filename, offset FROM first WHERE digest = ?",
+                              (digest,)).fetchone()
+        if row is None:
+            return None
+        uri, date, record_id, snapshot, filename, offset = row
+        return FirstCapture(uri, date, record_id, digest, Location(snapshot, filename, offset) if snapshot else None)
+
+    def setdefault(self, digest: str, first: FirstCapture) -> None:
+        """Keep `first` for `digest` unless the digest has one already (the first capture stays first)."""
+        at = first.location
+        self.db.execute("INSERT OR IGNORE INTO first VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (digest, first.uri, first.date, first.record_id,
+                         at.snapshot if at else None, at.filename if at else None, at.offset if at else None))
+
+
 def format_warc_date(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -92,9 +126,9 @@ class WarcWriter:
         self.writer: Sha256WARCWriter | None = None
         self.name = ""
         self.warcinfo_id = ""
-        # payload digest → first capture, for revisit records; one entry (~200 B) per distinct payload
-        # (seeded with the previous snapshot's payloads and, on resume, this snapshot's own)
-        self.first_captures: dict[str, FirstCapture] = dict(known or {})
+        # payload digest → first capture, for revisit records, on disk (seeded with the previous
+        # snapshot's payloads and, on resume, this snapshot's own)
+        self.first_captures = FirstCaptures(known)
 
     def _open(self) -> None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
@@ -208,7 +242,7 @@ class WarcWriter:
         response_id = response.rec_headers.get_header("WARC-Record-ID")
         if payload and not truncated and not first:
             # an empty or truncated body is never referred to: a revisit would save nothing or mislead
-            self.first_captures[digest] = FirstCapture(url, date, response_id, digest)
+            self.first_captures.setdefault(digest, FirstCapture(url, date, response_id, digest))
         concurrent = {**common, "WARC-Concurrent-To": response_id}
         request_line = f"{request_method} {request_path_and_query} {request_protocol or protocol}"
         request = writer.create_warc_record(

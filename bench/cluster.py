@@ -21,8 +21,9 @@ thread of the crawler (they would share one interpreter lock), and logs when eac
 **Memory.** One worker (`scrapy crawl portals -s REDIS_URL=…`, the full pipeline) crawls a scale
 big enough for the largest of `--pages` (default 5000,10000,50000) with no delay and no latency; its
 peak RSS (VmHWM) is read as the portal's log reaches each count, with its growth from the first two
-counts (a crawl of a thousand portals fetches their home pages and lists first: its first documents,
-and the extractor's one-time warm-up, come after 5000 pages). The crawl is stopped after the last.
+counts (a crawl of a thousand portals fetches their home pages and lists first: its first documents
+come after 5000 pages; the readers are imported when the extraction pipeline opens, what their first
+use costs comes with the first documents). The crawl is stopped after the last.
 
 A redis-server of its own runs on a free port in a temporary folder; everything (portal processes,
 Redis, temporary folders) is stopped and removed on the way out, Ctrl-C included. Nothing is asserted.

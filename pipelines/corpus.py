@@ -10,7 +10,10 @@ read from them under the form's canonical keys (`pipelines.statistics`),
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+from collections.abc import Iterator
 from dataclasses import asdict, fields
 
 from archive.snapshot import Snapshot
@@ -21,16 +24,22 @@ from pipelines.statistics import parse_document
 class JsonLines:
     """An append-only JSON-lines file. A crawl resumed after a kill goes on appending to it: the
     torn last line the kill may have left is dropped, and a line already there is not written again
-    (the resumed crawl reads every archived page again and yields the same items)."""
+    (the resumed crawl reads every archived page again and yields the same items). Of the lines
+    already there only a digest is kept (a document's line holds its whole text), and
+    `each_before` is called with each of them."""
 
-    def __init__(self, path):
+    def __init__(self, path, each_before=None):
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.written = set(complete_lines(path))
+        self.written: set[bytes] = set()
+        for line in complete_lines(path):
+            self.written.add(line_digest(line))
+            if each_before:
+                each_before(line)
         self.file = open(path, "a", encoding="utf-8")
 
     def write(self, record: dict) -> None:
         line = json.dumps(record, ensure_ascii=False, sort_keys=False, default=asdict) + "\n"
-        if line in self.written:
+        if self.written and line_digest(line) in self.written:
             return
         self.file.write(line)
         self.file.flush()
@@ -39,24 +48,43 @@ class JsonLines:
         self.file.close()
 
 
+def line_digest(line: str) -> bytes:
+    return hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
+
+
 def as_record(item) -> dict:
     """A dataclass item as the JSON `asdict` makes of it, without `asdict`'s deep copy of every
     list and dict in it (a document's tables run to thousands of cells: most of the writer's time)."""
     return {f.name: getattr(item, f.name) for f in fields(item)}
 
 
-def complete_lines(path) -> list[str]:
-    """The whole lines of a file left by an earlier run, cutting off a torn last line."""
+def complete_lines(path) -> Iterator[str]:
+    """The whole lines of a file left by an earlier run, one at a time (the file can be the text of
+    every document so far), after cutting off a torn last line."""
     if not path.exists():
-        return []
+        return
     with open(path, "rb+") as stream:
-        data = stream.read()
-        keep = data.rfind(b"\n") + 1
-        if keep < len(data):
+        keep = end_of_last_line(stream)
+        if keep < stream.seek(0, os.SEEK_END):
             stream.truncate(keep)
-    # split at "\n" only: the text may hold U+2028 or U+0085, which JSON leaves unescaped and
-    # str.splitlines would cut a line at
-    return [line + "\n" for line in data[:keep].decode("utf-8").split("\n")[:-1]]
+        stream.seek(0)
+        # a binary file splits at b"\n" only: the text may hold U+2028 or U+0085, which JSON leaves
+        # unescaped and str.splitlines would cut a line at
+        for line in stream:
+            yield line.decode("utf-8")
+
+
+def end_of_last_line(stream, chunk: int = 1 << 16) -> int:
+    """Where the file's last b"\n" ends (0 without one), read backwards from its end."""
+    at = stream.seek(0, os.SEEK_END)
+    while at > 0:
+        step = min(at, chunk)
+        at -= step
+        stream.seek(at)
+        found = stream.read(step).rfind(b"\n")
+        if found >= 0:
+            return at + found + 1
+    return 0
 
 
 def sort_lines(path, key) -> None:
@@ -84,8 +112,9 @@ class CorpusWriterPipeline:
     def open_spider(self):
         self.text_dir.mkdir(parents=True, exist_ok=True)
         self.tables_dir.mkdir(parents=True, exist_ok=True)
-        self.documents = JsonLines(self.snapshot.corpus_dir / "documents.jsonl")
-        self.seen = {json.loads(line)["doc_id"] for line in self.documents.written}
+        self.seen = set()
+        self.documents = JsonLines(self.snapshot.corpus_dir / "documents.jsonl",
+                                   lambda line: self.seen.add(json.loads(line)["doc_id"]))
         self.attachments = JsonLines(self.snapshot.corpus_dir / "attachments.jsonl")
         self.failures = JsonLines(self.snapshot.crawl_dir / "failures.jsonl")
 

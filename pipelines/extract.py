@@ -142,6 +142,10 @@ class ExtractionPipeline:
         jobs = crawler.settings.get("NIANBAO_EXTRACT_JOBS")
         return cls((os.cpu_count() or 1) if jobs in (None, "") else int(jobs), crawler.stats)
 
+    def open_spider(self):
+        if not self.jobs:
+            load_readers()
+
     def process_item(self, item):
         if not isinstance(item, (ReportPage, ReportFile)):
             return item
@@ -176,6 +180,18 @@ class ExtractionPipeline:
             stop()
 
 
+def load_readers() -> None:
+    """Import every reader a page or file may need (the page reader's trafilatura and html5lib,
+    the PDF, DOCX, DOC and OCR readers) where the reading is done, before the first report comes:
+    a crawl of many portals meets its first reports only after thousands of list pages, and a
+    worker should take that one-time cost (some 30 MB) when it starts, not part way through, so its
+    memory stays level from then on (and a missing reader shows at once)."""
+    import html5lib  # noqa: F401
+    import trafilatura  # noqa: F401
+
+    from pipelines.extraction.files import docx, ocr, office, pdf  # noqa: F401
+
+
 def start_worker(records, crawl: int) -> None:
     """A worker's log goes to the crawling process, into the crawl's log (and to the screen) as its
     own would; and the worker ends with the crawl, even one killed outright (SIGKILL of its process
@@ -184,6 +200,7 @@ def start_worker(records, crawl: int) -> None:
     root.handlers[:] = [logging.handlers.QueueHandler(records)]
     root.setLevel(logging.INFO)
     threading.Thread(target=exit_with, args=(crawl,), daemon=True).start()
+    load_readers()
 
 
 def exit_with(crawl: int) -> None:

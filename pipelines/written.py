@@ -63,9 +63,11 @@ class WrittenDocumentsPipeline:
         for line in complete_lines(self.path):  # also drops the torn last line a kill may leave
             self.offsets[json.loads(line)["doc_id"]] = offset
             offset += len(line.encode("utf-8"))
-        self.verdicts = JsonLines(self.not_reports_path)
-        for record in map(json.loads, self.verdicts.written):
-            self.not_reports[verdict_key(record)] = record["reason"]
+        self.verdicts = JsonLines(self.not_reports_path, self.known_verdict)
+
+    def known_verdict(self, line: str) -> None:
+        record = json.loads(line)
+        self.not_reports[verdict_key(record)] = record["reason"]
 
     def close_spider(self):
         self.verdicts.close()

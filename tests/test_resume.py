@@ -206,8 +206,24 @@ def test_a_torn_last_line_is_dropped(tmp_path):
     # JSON leaves U+2028 and U+0085 unescaped: they are not line ends here
     whole = '{"doc_id": "a", "text": "第一段\u2028第二段\u0085"}\n{"doc_id": "b"}\n'.encode()
     path.write_bytes(whole + b'{"doc_id": "c", "te')
-    assert complete_lines(path) == ['{"doc_id": "a", "text": "第一段\u2028第二段\u0085"}\n', '{"doc_id": "b"}\n']
+    assert list(complete_lines(path)) == ['{"doc_id": "a", "text": "第一段\u2028第二段\u0085"}\n', '{"doc_id": "b"}\n']
     assert path.read_bytes() == whole
+
+
+def test_a_resumed_json_lines_file_writes_no_line_twice(tmp_path):
+    """JsonLines keeps digests of the lines an earlier run wrote, not the lines: a record written
+    before is not written again, a new one is, and the caller sees each earlier line once."""
+    from pipelines.corpus import JsonLines
+
+    path = tmp_path / "documents.jsonl"
+    path.write_text('{"doc_id": "a", "text": "第一段"}\n{"doc_id": "b"}\n{"doc_id": "c", "te', encoding="utf-8")
+    before = []
+    lines = JsonLines(path, before.append)
+    lines.write({"doc_id": "a", "text": "第一段"})
+    lines.write({"doc_id": "c", "text": "第三段"})
+    lines.close()
+    assert before == ['{"doc_id": "a", "text": "第一段"}\n', '{"doc_id": "b"}\n']
+    assert path.read_text("utf-8") == '{"doc_id": "a", "text": "第一段"}\n{"doc_id": "b"}\n{"doc_id": "c", "text": "第三段"}\n'
 
 
 def test_replayed_headers_are_the_stored_bytes(tmp_path):

@@ -86,3 +86,22 @@ def test_a_missing_tools_virtualenv_fails_with_a_clear_message(monkeypatch, tmp_
     monkeypatch.setenv("NIANBAO_TOOLS", str(tmp_path / "nowhere"))
     with pytest.raises(pytest.fail.Exception, match="make install"):
         tool("wacz")
+
+
+def test_first_captures_keep_the_first_capture_of_a_payload_and_where_it_is():
+    """The digest → first capture map lives on disk (archive.warc.FirstCaptures): what it hands
+    back is what went in, a previous snapshot's place included, and a later capture of the same
+    payload does not replace the first."""
+    from archive.records import Location
+    from archive.warc import FirstCapture, FirstCaptures
+
+    before = FirstCapture("http://www.example.gov.cn/a.html", "2024-01-01T00:00:00.000000Z", "<urn:uuid:1>",
+                          "sha256:AAAA", Location("20240101T000000Z", "old.warc.gz", 1234))
+    captures = FirstCaptures({"sha256:AAAA": before})
+    captures.setdefault("sha256:AAAA", FirstCapture("http://www.example.gov.cn/b.html", "2025-01-01T00:00:00.000000Z",
+                                                    "<urn:uuid:2>", "sha256:AAAA"))
+    now = FirstCapture("http://www.example.gov.cn/c.html", "2025-01-01T00:00:00.000000Z", "<urn:uuid:3>", "sha256:BBBB")
+    captures.setdefault("sha256:BBBB", now)
+    assert captures.get("sha256:AAAA") == before
+    assert captures.get("sha256:BBBB") == now and captures.get("sha256:BBBB").location is None
+    assert captures.get("sha256:CCCC") is None
