@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy_playwright.page import PageMethod
 
 from pipelines.extraction.pointer import only_points_to_its_file  # a page is judged as the reader reads it
@@ -29,10 +30,11 @@ from .failures import describe_failure
 from .items import HELD_PAGE_KEY, Attachment, CrawlFailure, ReportFile, ReportPage
 from .platforms import ListRequest, chongqing, read_answer, read_list_page
 from .portals import Portal, bare_host, load_registry
-from .urls import canonical_url, extension
+from .urls import canonical_url, document_address, extension
 
 HINTS = {chongqing.NAME: chongqing}  # a registry's `platform` may name URL hints that go faster
 MAX_HOPS = 3  # navigation pages between a (sub-)site's root and its 年报 column
+MISSING = (404, 410)  # a listed article's own page not there: its linked spelling is asked for instead
 
 
 class PortalSpider(scrapy.Spider):
@@ -240,7 +242,10 @@ class PortalSpider(scrapy.Spider):
         if extension(url) in nav.FILE_EXTENSIONS:
             kind = "file" if extension(url) in nav.REPORT_FILE_EXTENSIONS and nav.names_report(title) else "attachment"
             return self.follow(url, portal, kind, self.parse_file, parent_url=column_url, name=title, **meta)
-        return self.follow(url, portal, "report", self.parse_report, **meta)
+        address = document_address(url)
+        if address != url:  # its own page first; the spelling the list linked if that one is missing
+            meta["linked_url"] = url
+        return self.follow(address, portal, "report", self.parse_report, **meta)
 
     def list_requests(self, response: Response, portal: Portal, requests: list[ListRequest]):
         meta = {"unit": response.meta.get("unit", ""), "column": response.meta.get("column"),
@@ -345,6 +350,14 @@ class PortalSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
+        linked = request.meta.get("linked_url")
+        if linked and failure.check(HttpError) and failure.value.response.status in MISSING:
+            # the article's own page is missing where the list linked its `_wap` copy or a query: that one
+            self.logger.info("%s: missing (%s); the listed %s instead", request.url, failure.value.response.status, linked)
+            listed = {k: request.meta[k] for k in ("listed_title", "column_url", "unit") if k in request.meta}
+            yield self.follow(linked, self.portals[request.meta["portal"]], "report", self.parse_report,
+                              **listed).replace(dont_filter=True)  # the same document to the duplicate filter
+            return
         reason, action = describe_failure(failure)
         self.logger.info("failed %s: %s (%s)", request.url, reason, action)
         yield CrawlFailure(

@@ -73,6 +73,19 @@ def fetch_identity(url: str, rules: UrlRules) -> str:
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 
+def document_address(url: str) -> str:
+    """The address to fetch a listed article at: its own page, not its `_wap` copy nor a tracking
+    query (`?from=zfxxgknb`), which the duplicate filter takes for the same document anyway
+    (`fetch_identity`). Fetching that one spelling, whichever the list linked first, makes what a
+    crawl archives independent of the order it meets the lists in (a cluster's workers meet them
+    in any order); the linked spelling is asked for only if this one is missing."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    for rules in PLATFORM_RULES.values():
+        if rules.article.match(name):
+            return fetch_identity(url, rules)
+    return url
+
+
 def report_column_index(url: str, rules: UrlRules) -> int | None:
     """Position of the report-column segment in the path, or None outside report columns."""
     segs = segments(url)
