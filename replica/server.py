@@ -244,6 +244,12 @@ class PortalServer(ThreadingHTTPServer):
         self._lock = threading.Lock()
         self.request_log, self._log_file = request_log, None
 
+    def get_request(self):
+        # accepted connections block, whatever the listening socket does (see serve_in_processes)
+        connection, address = self.socket.accept()
+        connection.setblocking(True)
+        return connection, address
+
     def handle_error(self, request, client_address) -> None:
         """A client that hangs up mid-answer (a crawler stopping an oversized body, a crawl killed
         or ending) is what a web server lives with, not an error of the portal: only other
@@ -284,6 +290,11 @@ def serve_in_processes(server: PortalServer, processes: int) -> list[int]:
     import ctypes
 
     children = []
+    if processes > 1:
+        # every process's select() wakes for each connection, one accept() takes it: a blocking
+        # accept() in the others would wait for the next connection, and a stopping portal whose
+        # serving thread waits there never stops. Non-blocking, the losers go back to select().
+        server.socket.setblocking(False)
     for _ in range(processes - 1):
         pid = os.fork()
         if pid:

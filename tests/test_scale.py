@@ -133,6 +133,27 @@ def children_of(pid: int) -> list[int]:
     return out
 
 
+def test_a_portal_serving_from_processes_stops_whichever_process_took_the_last_connection(replica):
+    """Every serving process's select() wakes for a connection and one accept() takes it: the
+    portal's own serving thread must not be left waiting in accept() for a connection that never
+    comes, or stopping it hangs (a CI run waited 30 s on `portal serve` for that). Which process
+    wins is a race: without the fix about one stop in ten hung."""
+    from replica.server import OfflinePortal
+
+    url = replica.portals[0].root_url
+    for attempt in range(24):
+        portal = OfflinePortal(replica=replica, processes=3).start()
+        threads = [threading.Thread(target=fetch, args=(portal.proxy_url, url)) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        stopping = threading.Thread(target=portal.stop, daemon=True)
+        stopping.start()
+        stopping.join(10)
+        assert not stopping.is_alive(), f"stop {attempt + 1} hung"
+
+
 def test_the_portal_serves_from_processes_of_its_own_and_logs_each_arrival(tmp_path):
     """`portal serve --processes 3`: two more processes accept on its socket, every request is a
     line of the log with its arrival on the machine's monotonic clock, and SIGTERM stops them all."""
