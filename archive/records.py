@@ -8,6 +8,7 @@ back, following a revisit to the record that holds it — in this snapshot or an
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -129,6 +130,7 @@ def latest_by_url(captures: list[Capture]) -> dict[str, Capture]:
 
 
 RawHeaders = list[tuple[bytes, bytes]]
+CONTENT_LENGTH = re.compile(rb"^Content-Length:\s*(\d+)", re.M | re.I)
 
 
 def archived_response(request, url: str, status: int, headers: RawHeaders, payload: bytes, flags):
@@ -164,9 +166,12 @@ class RecordReader:
 
     def record(self, at: Location) -> tuple[RawHeaders, bytes]:
         """HTTP headers and payload of the record at this location, byte for byte as stored (warcio
-        would decode header values, as UTF-8 or else latin-1, and could not give the bytes back)."""
+        would decode header values, as UTF-8 or else latin-1, and could not give the bytes back).
+        The record's gzip member is inflated and split here: no parser is needed to find its block
+        (a resumed crawl reads back every page it had archived)."""
         with self.open(at) as stream:
-            block = next(iter(ArchiveIterator(stream, no_record_parse=True))).raw_stream.read()
+            warc_head, _, block = read_member(stream, inflate=True).partition(b"\r\n\r\n")
+        block = block[: int(CONTENT_LENGTH.search(warc_head).group(1))]
         head, _, payload = block.partition(b"\r\n\r\n")
         lines = head.split(b"\r\n")[1:]  # after the status line
         return [tuple(part.strip() for part in line.split(b":", 1)) for line in lines if b":" in line], payload
@@ -177,15 +182,15 @@ class RecordReader:
             return read_member(stream)
 
 
-def read_member(stream) -> bytes:
+def read_member(stream, inflate: bool = False) -> bytes:
+    """The gzip member the stream is at, byte for byte, or (inflate) its content."""
     inflater, out = zlib.decompressobj(zlib.MAX_WBITS | 16), []
     while not inflater.eof:
         chunk = stream.read(1 << 16)
         if not chunk:
             raise EOFError("gzip member cut short")
-        inflater.decompress(chunk)
-        used = len(chunk) - len(inflater.unused_data)
-        out.append(chunk[:used])
+        content = inflater.decompress(chunk)
+        out.append(content if inflate else chunk[: len(chunk) - len(inflater.unused_data)])
     return b"".join(out)
 
 

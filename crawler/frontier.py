@@ -23,6 +23,7 @@ import logging
 import pickle
 import struct
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 from scrapy import Request
@@ -41,6 +42,7 @@ REQUEST_KEY = "nianbao_request"  # meta: digest of the request as the spider mad
 UNJOURNALED = "-"  # a request whose meta cannot be pickled: its callback is never journaled
 JOURNALED_KEY = "nianbao_journaled"  # meta: an archived answer whose callback's output is journaled
 HEADER = struct.Struct("<II")  # a record's length and CRC-32
+END = object()  # a callback's output is over
 
 
 def request_digest(request: Request) -> str:
@@ -167,6 +169,36 @@ class JournaledAnswers:
         return response
 
 
+class CallbackRecord:
+    """What one callback yields and changes in the spider as it runs, for the journal; the spider
+    notes its changes (`journal_changes`) only while the callback runs to its next output."""
+
+    def __init__(self, spider):
+        self.spider, self.changes, self.outputs = spider, [], []
+
+    @contextmanager
+    def step(self):
+        self.spider.journal_changes = self.changes
+        try:
+            yield
+        finally:
+            self.spider.journal_changes = None
+
+    def noted(self, output):
+        if isinstance(output, Request):
+            output.meta[REQUEST_KEY] = request_digest(output)
+            try:
+                self.outputs.append(("request", request_record(output, self.spider)))
+            except ValueError:  # a callback that is no method of the spider: not journaled
+                self.outputs.append(None)
+        else:
+            self.outputs.append(("item", output))
+        return output
+
+    def entry(self) -> tuple[list, list] | None:
+        return None if None in self.outputs else (self.changes, self.outputs)
+
+
 class FrontierJournal:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -190,18 +222,9 @@ class FrontierJournal:
             return None, None
         return key, (self.records.get(key) if REPLAYED in response.flags else None)
 
-    def noted(self, output, outputs: list):
-        spider = self.crawler.spider
-        if isinstance(output, Request):
-            output.meta[REQUEST_KEY] = request_digest(output)
-            try:
-                outputs.append(("request", request_record(output, spider)))
-            except ValueError:  # a callback that is no method of the spider
-                outputs.append(None)
-        else:
-            outputs.append(("item", output))
-        return output
-
+    # Scrapy hands a generator callback's output over as an async iterator, each step of which runs
+    # the callback to its next output at once; the sync twin serves sync chains. Both only step the
+    # iterator: what is journaled is decided and written by `journaled`, `CallbackRecord`, `write`.
     def process_spider_output(self, response, result):
         key, journaled = self.journaled(response)
         if journaled is not None:
@@ -210,22 +233,16 @@ class FrontierJournal:
         if key is None:
             yield from result
             return
-        spider, changes, outputs = self.crawler.spider, [], []
-        iterator = iter(result)
+        record, iterator = CallbackRecord(self.crawler.spider), iter(result)
         while True:
-            spider.journal_changes = changes  # the callback runs until its next output
-            try:
-                output = next(iterator)
-            except StopIteration:
+            with record.step():
+                output = next(iterator, END)
+            if output is END:
                 break
-            finally:
-                spider.journal_changes = None
-            yield self.noted(output, outputs)
-        self.write(key, response, (changes, outputs))  # it went to its end: this stands for it on resume
+            yield record.noted(output)
+        self.write(key, response, record.entry())  # it went to its end: this stands for it on resume
 
     async def process_spider_output_async(self, response, result):
-        """As `process_spider_output`: Scrapy hands a generator callback's output over as an async
-        iterator, each step of which runs the callback to its next output at once."""
         key, journaled = self.journaled(response)
         if journaled is not None:
             for output in self.replay(response, journaled):
@@ -235,18 +252,14 @@ class FrontierJournal:
             async for output in result:
                 yield output
             return
-        spider, changes, outputs = self.crawler.spider, [], []
-        iterator = result.__aiter__()
+        record, iterator = CallbackRecord(self.crawler.spider), aiter(result)
         while True:
-            spider.journal_changes = changes
-            try:
-                output = await iterator.__anext__()
-            except StopAsyncIteration:
+            with record.step():
+                output = await anext(iterator, END)
+            if output is END:
                 break
-            finally:
-                spider.journal_changes = None
-            yield self.noted(output, outputs)
-        self.write(key, response, (changes, outputs))
+            yield record.noted(output)
+        self.write(key, response, record.entry())
 
     def replay(self, response, journaled: bytes):
         spider = self.crawler.spider
@@ -257,7 +270,7 @@ class FrontierJournal:
             yield request_from_dict(output, spider=spider) if kind == "request" else output
 
     def write(self, key, response, entry) -> None:
-        if None in entry[1]:
+        if entry is None:
             return
         stream = io.BytesIO()
         try:

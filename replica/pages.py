@@ -54,6 +54,17 @@ class Pages(MutableMapping):
             page = self.made[key] = self.later[key]()
         return page
 
+    def update(self, other=(), /, **kwargs) -> None:
+        """As a dict's, but the pages another `Pages` has still to make stay so here."""
+        if isinstance(other, Pages):
+            for key, page in other.made.items():
+                self[key] = page
+            for key, make in other.later.items():
+                if key not in other.made:
+                    self.defer(key, make)
+        else:
+            super().update(other, **kwargs)
+
     def __setitem__(self, key, page: Page) -> None:
         self.later.pop(key, None)
         self.made[key] = page

@@ -264,11 +264,18 @@ class ArchivedAnswers:
 
     def look(self) -> Counter:
         for path in sorted(p for d in self.warc_dirs() for p in d.glob("*.warc.gz*")):
-            start = self.read_to.get(path, 0)
-            with open(path, "rb") as stream:
+            # a resumed crawl closes the `.open` file the kill left (cut after its last exchange):
+            # the same file, read on from where the last look stopped, never counted twice
+            name = path.with_name(path.name.removesuffix(".open"))
+            start = self.read_to.get(name, 0)
+            try:
+                stream = open(path, "rb")
+            except FileNotFoundError:  # closed between the listing and now: read under its new name next time
+                continue
+            with stream:
                 stream.seek(start)
                 for _, end, head in gzip_members(stream):
-                    self.read_to[path] = start + end
+                    self.read_to[name] = start + end
                     if re.search(rb"^WARC-Type:\s*(response|revisit)", head, re.M):
                         self.counts[(TARGET.search(head).group(1).decode(), int(STATUS_LINE.search(head).group(1)))] += 1
         return self.counts

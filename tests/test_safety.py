@@ -101,3 +101,17 @@ def test_retry_after_in_seconds_or_as_a_date():
     assert retry_after(Response("http://x/", headers={"Retry-After": "7"})) == 7
     assert retry_after(Response("http://x/", headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0
     assert retry_after(Response("http://x/")) is None
+
+
+def test_no_callback_is_a_generator_returning_a_value(settings):
+    """Scrapy's own warning of it is off (WARN_ON_GENERATOR_RETURN_VALUE: it re-reads a callback's
+    source for each response); what it would warn of, checked here once for every spider."""
+    from scrapy.spiderloader import get_spider_loader
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    assert settings.getbool("WARN_ON_GENERATOR_RETURN_VALUE") is False
+    loader = get_spider_loader(settings)
+    methods = {(cls.__name__, name): getattr(cls, name) for cls in map(loader.load, loader.list())
+               for name in dir(cls) if name.startswith(("parse", "on_", "start"))}
+    generators = {key for key, method in methods.items() if callable(method) and is_generator_with_return_value(method)}
+    assert len(methods) > 10 and generators == set()

@@ -153,10 +153,10 @@ class GkmlptBuilder:
                 f"<tr><td>索引号:</td><td>11440117MB2C{doc.docid % 100000:05d}/{doc.date[:4]}</td><td>分类:</td><td>{escape(node.name)}</td></tr>"
                 f"<tr><td>发布机构:</td><td>{escape(doc.issuer)}</td><td>成文日期:</td><td>{doc.publish_date}</td></tr>"
                 f"<tr><td>名称:</td><td colspan=\"3\">{escape(doc.title)}</td></tr></tbody></table>")
-        content = info + chrome.article(doc, '<div class="article-content">')
-        self.built.put(self.host, doc.path, html_page(
-            chrome.page(self.chrome, doc.title, content, [("政府信息公开", "/gkmlpt/index"), (doc.title, doc.path)],
-                        chrome.article_meta(doc)), doc.date))
+        # made when first asked for (a report's text is most of what building the portal costs)
+        self.built.put(self.host, doc.path, lambda: html_page(
+            chrome.page(self.chrome, doc.title, info + chrome.article(doc, '<div class="article-content">'),
+                        [("政府信息公开", "/gkmlpt/index"), (doc.title, doc.path)], chrome.article_meta(doc)), doc.date))
 
 
 # What the platform's script does with the config, reduced to the list: it reads the catalogue id

@@ -10,6 +10,8 @@ Departments are reached through the 信息公开目录's unit tree. Its 科技�
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from html import escape
 
 from crawler.portals import bare_host
@@ -112,10 +114,14 @@ class HanwebBuilder:
         self.built.endpoints[(bare_host(self.host), PROXY)] = self.dataproxy
         return self.built
 
-    def put_page(self, path: str, title: str, content: str, meta: str = "", scripts: str = "",
+    def put_page(self, path: str, title: str, content: str | Callable[[], str], meta: str = "", scripts: str = "",
                  date: str | None = None) -> None:
-        self.built.put(self.host, path, html_page(chrome.page(self.chrome, title, content, [(title, path)], meta, scripts),
-                                                  date))
+        """A page; with its content given as how to make it, made when first asked for."""
+        def make():
+            text = content() if callable(content) else content
+            return html_page(chrome.page(self.chrome, title, text, [(title, path)], meta, scripts), date)
+
+        self.built.put(self.host, path, make if callable(content) else make())
 
     def render_home(self) -> None:
         c = self.chrome
@@ -148,7 +154,7 @@ class HanwebBuilder:
             if doc.is_file:
                 self.built.put(self.host, doc.path, doc.file_page())
             else:
-                self.put_page(doc.path, doc.title, chrome.article(doc, '<div id="zoom">'), chrome.article_meta(doc),
+                self.put_page(doc.path, doc.title, partial(chrome.article, doc, '<div id="zoom">'), chrome.article_meta(doc),
                               date=doc.date)
 
     def dataproxy(self, request: Request) -> Page:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from crawler.portals import Portal, bare_host
 from crawler.urls import canonical_url
 
-from ..pages import Page, attachment_page, iso_date
+from ..pages import Page, Pages, attachment_page, iso_date
 from ..reports import load_report, render_body
 
 # The title shapes real portals give their reports (reference/platforms.md, "Reports").
@@ -151,16 +151,22 @@ class BuiltPortal:
     portal: Portal
     platform: str
     docs: list[Doc] = field(default_factory=list)
-    pages: dict[tuple[str, str], Page] = field(default_factory=dict)
+    # (bare host, path) → page; a report's page is made when first asked for (`Pages`): a crawl of
+    # the offline portal builds every platform and reads none of them unless it crawls them
+    pages: Pages = field(default_factory=Pages)
     # (bare host, path) → answer(request) for what a script asks: list APIs, proxies
     endpoints: dict[tuple[str, str], Callable] = field(default_factory=dict)
     source: str = ""  # where the platform's shapes come from (see data/PROVENANCE.md)
 
-    def put(self, url_or_host: str, path: str | None = None, page: Page | None = None) -> None:
+    def put(self, url_or_host: str, path: str | None = None, page: Page | Callable[[], Page] | None = None) -> None:
+        """A page, or how to make it when first asked for."""
         if path is None:
             parts = urlsplit(url_or_host)
             url_or_host, path = parts.hostname, parts.path or "/"
-        self.pages[(bare_host(url_or_host), path)] = page
+        if callable(page):
+            self.pages.defer((bare_host(url_or_host), path), page)
+        else:
+            self.pages[(bare_host(url_or_host), path)] = page
 
     @property
     def hosts(self) -> frozenset[str]:

@@ -9,7 +9,9 @@ host of its own, and how menus write the column's name. `trs_classic`, `trs_year
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from html import escape
 
 from crawler.portals import Portal
@@ -151,9 +153,14 @@ class TrsBuilder:
         return self.built
 
     # -- pages ----------------------------------------------------------------------------
-    def render_page(self, site: TrsSite, path: str, title: str, content: str, trail=None, meta: str = "",
-                    date: str | None = None) -> None:
-        page = html_page(chrome.page(self.chrome(site), title, content, trail or [(title, path)], meta), date)
+    def render_page(self, site: TrsSite, path: str, title: str, content: str | Callable[[], str], trail=None,
+                    meta: str = "", date: str | None = None) -> None:
+        """A page; with its content given as how to make it, made when first asked for."""
+        def make():
+            text = content() if callable(content) else content
+            return html_page(chrome.page(self.chrome(site), title, text, trail or [(title, path)], meta), date)
+
+        page = make if callable(content) else make()
         self.built.put(site.host, path, page)
         if path.endswith("/"):
             self.built.put(site.host, path + "index.html", page)
@@ -231,6 +238,6 @@ class TrsBuilder:
             self.built.put(doc.host, doc.path, doc.file_page())
             return
         column = doc.path.rsplit("/", 2)[0] + "/"
-        content = chrome.article(doc, '<div class="article-content TRS_Editor">')
+        content = partial(chrome.article, doc, '<div class="article-content TRS_Editor">')
         self.render_page(site, doc.path, doc.title, content, [(column_name, column), (doc.title, doc.path)],
                          chrome.article_meta(doc), doc.date)
