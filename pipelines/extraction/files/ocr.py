@@ -32,9 +32,14 @@ class OcrUnavailable(RuntimeError):
     pass
 
 
+def gray(image: Image.Image) -> Image.Image:
+    """The image in 8-bit gray: itself when it is (`convert` would copy a page's 9 MB each time)."""
+    return image if image.mode == "L" else image.convert("L")
+
+
 def skew_angle(image: Image.Image) -> float:
     """Degrees to turn the page by so its lines run level (-3° … 3°, by 0.1°)."""
-    small = image.convert("L").resize((image.width // 4, image.height // 4))
+    small = gray(image).resize((image.width // 4, image.height // 4))
     ink = Image.eval(small, lambda v: 255 - v)
     best, best_score = 0.0, -1.0
     for tenth in range(-30, 31):
@@ -45,15 +50,20 @@ def skew_angle(image: Image.Image) -> float:
     return best
 
 
+STRIP = 256  # rows taken at once: a page's runs found whole cost some 40 MB for a moment
+
+
 def _runs(dark: np.ndarray, minimum: int) -> list[tuple[int, int, int]]:
-    """(row, start, end) of the horizontal runs of ink of at least `minimum` pixels."""
-    padded = np.pad(dark.astype(np.int8), ((0, 0), (1, 1)))
-    diff = np.diff(padded, axis=1)
-    starts, ends = np.nonzero(diff == 1), np.nonzero(diff == -1)
+    """(row, start, end) of the horizontal runs of ink of at least `minimum` pixels, row by row.
+    Found a strip of rows at a time: each step of it copies what it reads, and a crawl worker's
+    peak memory should not be set by the first scanned page it reads."""
     out = []
-    for row, a, b in zip(starts[0], starts[1], ends[1]):
-        if b - a >= minimum // 4:
-            out.append((int(row), int(a), int(b)))
+    for first in range(0, dark.shape[0], STRIP):
+        padded = np.pad(dark[first:first + STRIP].astype(np.int8), ((0, 0), (1, 1)))
+        diff = np.diff(padded, axis=1)
+        starts, ends = np.nonzero(diff == 1), np.nonzero(diff == -1)
+        long = ends[1] - starts[1] >= minimum // 4
+        out += zip((starts[0][long] + first).tolist(), starts[1][long].tolist(), ends[1][long].tolist())
     return out
 
 
@@ -73,14 +83,14 @@ def _rules(dark: np.ndarray, minimum: int) -> list[tuple[float, float, float]]:
 def find_grids(image: Image.Image) -> list[tuple[list, list]]:
     """The ruling lines of the page's tables: long thin runs of ink that meet others in a grid
     (a long stroke of a character, or a run of them, is not one)."""
-    dark = np.asarray(image.convert("L")) < 128
+    dark = np.asarray(gray(image)) < 128
     horizontal = _rules(dark, MIN_RULE["h"])
     vertical = [(y0, y1, x) for y0, y1, x in _rules(dark.T, MIN_RULE["v"])]
     return ruled_grids(Page(image.width, image.height, [], horizontal, vertical), max(image.size) / 400)
 
 
 def erase(image: Image.Image, horizontal, vertical) -> Image.Image:
-    pixels = np.asarray(image.convert("L")).copy()
+    pixels = np.array(gray(image))
     for x0, x1, y in horizontal:
         pixels[max(0, int(y) - 4): int(y) + 5, int(x0): int(x1) + 1] = 255
     for y0, y1, x in vertical:
@@ -91,11 +101,11 @@ def erase(image: Image.Image, horizontal, vertical) -> Image.Image:
 def text_height(image: Image.Image) -> float:
     """The usual height of a line of text: runs of rows with ink (rules erased), measured in narrow
     strips so that lines side by side (the cells of a table) do not run together; upper quartile."""
-    dark = np.asarray(image.convert("L")) < 128
-    runs = []
-    step = max(60, dark.shape[1] // 16)
-    for left in range(0, dark.shape[1], step):
-        rows = dark[:, left:left + step].sum(axis=1) > 1
+    page, runs = gray(image), []
+    step = max(60, page.width // 16)
+    for left in range(0, page.width, step):  # a strip's pixels at a time, not a copy of the page
+        strip = page.crop((left, 0, min(left + step, page.width), page.height))
+        rows = (np.asarray(strip) < 128).sum(axis=1) > 1
         diff = np.diff(np.pad(rows.astype(np.int8), 1))
         runs.append(np.nonzero(diff == -1)[0] - np.nonzero(diff == 1)[0])
     runs = np.sort(np.concatenate(runs)) if runs else np.array([])
@@ -166,7 +176,7 @@ def cell_words(image: Image.Image, hs, vs) -> list[tuple[Glyph, float]]:
 def ocr_page(page) -> tuple[Page, list[float]]:
     """A PDF page read by OCR: the layout's page (in pixels) and the confidence of every word.
     Each table is read on its own, scaled for its own (smaller) text."""
-    image = page.render(scale=DPI / 72, grayscale=True).to_pil().convert("L")
+    image = gray(page.render(scale=DPI / 72, grayscale=True).to_pil())
     angle = skew_angle(image)
     if angle:
         image = image.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=255)
@@ -174,6 +184,8 @@ def ocr_page(page) -> tuple[Page, list[float]]:
     horizontal = [r for hs, _ in grids for r in hs]
     vertical = [r for _, vs in grids for r in vs]
     clean = erase(image, horizontal, vertical)
+    width, height = image.size
+    del image  # only the erased page is read from here on: one page image held, not two
     boxes = [(min(x0 for x0, _, _ in hs), min(y for _, _, y in hs), max(x1 for _, x1, _ in hs), max(y for _, _, y in hs))
              for hs, _ in grids]
 
@@ -184,4 +196,4 @@ def ocr_page(page) -> tuple[Page, list[float]]:
     for hs, vs in grids:
         words += cell_words(clean, hs, vs)
     glyphs = [Glyph(g.text, g.x0, g.top, g.x1, g.bottom, conf) for g, conf in words]
-    return Page(image.width, image.height, glyphs, horizontal, vertical, ocr=True), [conf for _, conf in words]
+    return Page(width, height, glyphs, horizontal, vertical, ocr=True), [conf for _, conf in words]
