@@ -258,10 +258,22 @@ class LogCounter:
         return self.count
 
 
-def memory(args, redis_url: str, work: Path) -> None:
-    """Peak RSS of one worker at each of `args.pages` pages fetched."""
+def start_worker(target: Target, portal: ServedPortal, redis_url: str, store: Path, settings=None, env=None):
+    """One worker (`scrapy crawl`, the full pipeline) crawling `target` through `portal`, in a session of its own."""
     from crawler.cli import OFFLINE_SETTINGS
 
+    settings = {**OFFLINE_SETTINGS, "NIANBAO_PROXY": portal.proxy_url, "REDIS_URL": redis_url,
+                "NIANBAO_STORE": str(store), "LOG_LEVEL": "INFO", **(settings or {})}
+    command = [sys.executable, "-m", "scrapy", "crawl", target.spider,
+               *[a for k, v in target.arguments.items() for a in ("-a", f"{k}={v}")],
+               *[a for k, v in settings.items() for a in ("-s", f"{k}={v}")]]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", **(env or {})},
+                            start_new_session=True)
+
+
+def memory(args, redis_url: str, work: Path) -> None:
+    """Peak RSS of one worker at each of `args.pages` pages fetched."""
     counts = sorted(map(int, args.pages.split(",")))
     target = Target(None, counts[-1] // PAGES_PER_COPY + 1, "0")
     peaks, started = {}, time.monotonic()
@@ -269,14 +281,7 @@ def memory(args, redis_url: str, work: Path) -> None:
           "no delay: peak RSS (VmHWM) as the portal's log reached each count of requests", flush=True)
     try:
         with ServedPortal(target.scale, args.portal_processes, "0") as portal:
-            settings = {**OFFLINE_SETTINGS, "NIANBAO_PROXY": portal.proxy_url, "REDIS_URL": redis_url,
-                        "NIANBAO_STORE": str(work / "memory"), "LOG_LEVEL": "INFO"}
-            command = [sys.executable, "-m", "scrapy", "crawl", target.spider,
-                       *[a for k, v in target.arguments.items() for a in ("-a", f"{k}={v}")],
-                       *[a for k, v in settings.items() for a in ("-s", f"{k}={v}")]]
-            worker = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                      env={**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"},
-                                      start_new_session=True)
+            worker = start_worker(target, portal, redis_url, work / "memory")
             fetched = LogCounter(portal.log)
             try:
                 while len(peaks) < len(counts) and worker.poll() is None:

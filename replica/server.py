@@ -50,35 +50,54 @@ NOT_ALLOWED = (
 )
 
 
-def self_signed_context(hosts: set[str]) -> ssl.SSLContext:
-    """A TLS context with a fresh certificate: crawlers do not verify it, as Scrapy does not."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+class HostCertificates:
+    """The TLS context of each host's tunnel, with a fresh self-signed certificate naming that host
+    (and its www. name) only, made on the host's first CONNECT: crawlers do not verify it, as Scrapy
+    does not. One certificate naming every host would not do for a scaled replica: thousands of
+    names (70 KB), which a client's OpenSSL keeps parsed with each open connection (some 0.5 MB a
+    connection), so a crawler's memory would grow with its open https connections as it does with
+    no real site."""
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "nianbao offline portal")])
-    now = datetime.now(timezone.utc)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.DNSName(h) for host in sorted(hosts) for h in (host, "www." + host)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    folder = Path(tempfile.mkdtemp(prefix="nianbao-tls-"))
-    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    try:
-        context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
-    finally:  # the context holds them now: leave no key behind in /tmp
-        shutil.rmtree(folder, ignore_errors=True)
-    return context
+    def __init__(self):
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.contexts: dict[str, ssl.SSLContext] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, host: str) -> ssl.SSLContext:
+        host = bare_host(host)
+        with self._lock:
+            if host not in self.contexts:
+                self.contexts[host] = self.context_for((host, "www." + host))
+            return self.contexts[host]
+
+    def context_for(self, names) -> ssl.SSLContext:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.x509.oid import NameOID
+
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "nianbao offline portal")])
+        now = datetime.now(timezone.utc)
+        cert = (
+            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+            .sign(self.key, hashes.SHA256())
+        )
+        folder = Path(tempfile.mkdtemp(prefix="nianbao-tls-"))
+        (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        (folder / "key.pem").write_bytes(
+            self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                   serialization.NoEncryption())
+        )
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+        finally:  # the context holds them now: leave no key behind in /tmp
+            shutil.rmtree(folder, ignore_errors=True)
+        return context
 
 
 class PortalHandler(BaseHTTPRequestHandler):
@@ -102,7 +121,7 @@ class PortalHandler(BaseHTTPRequestHandler):
             return
         self.send_response(200, "Connection established")
         self.end_headers()
-        self.connection = self.server.tls.wrap_socket(self.connection, server_side=True)
+        self.connection = self.server.tls(host).wrap_socket(self.connection, server_side=True)
         self.rfile = self.connection.makefile("rb", -1)
         self.wfile = socketserver._SocketWriter(self.connection)
         self.tunnel_host = host
@@ -239,7 +258,7 @@ class PortalServer(ThreadingHTTPServer):
         super().__init__(address, PortalHandler)
         self.replica = replica
         self.latency = latency  # host → seconds before each answer (replica.scale.HostLatency)
-        self.tls = self_signed_context(replica.hosts)
+        self.tls = HostCertificates()
         self.requests: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self.request_log, self._log_file = request_log, None

@@ -53,6 +53,29 @@ def test_https_portals_answer_through_connect(portal):
     assert status == 200 and "政府信息公开工作年度报告" in body.decode("utf-8")
 
 
+def certificate_names(portal, host):
+    """The DNS names of the certificate the portal's tunnel to `host` presents."""
+    from cryptography import x509
+
+    conn = http.client.HTTPSConnection(urlsplit(portal.proxy_url).hostname, urlsplit(portal.proxy_url).port,
+                                       timeout=10, context=ssl._create_unverified_context())
+    conn.set_tunnel(host, 443)
+    conn.connect()
+    try:
+        der = conn.sock.getpeercert(binary_form=True)
+    finally:
+        conn.close()
+    return x509.load_der_x509_certificate(der).extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+
+
+def test_each_https_host_has_a_certificate_naming_it_alone(portal):
+    # one certificate naming every host (thousands in a scaled replica) costs a crawler some 0.5 MB
+    # for each open connection: its OpenSSL keeps the peer's certificate parsed
+    assert certificate_names(portal, "www.beibei.gov.cn") == ["beibei.gov.cn", "www.beibei.gov.cn"]
+    assert certificate_names(portal, "beibei.gov.cn") == ["beibei.gov.cn", "www.beibei.gov.cn"]
+
+
 def test_html_is_gzipped_and_chunked_for_clients_that_ask(portal):
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": portal.proxy_url}))
     request = urllib.request.Request("http://www.hc.gov.cn/", headers={"Accept-Encoding": "gzip"})
