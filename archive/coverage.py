@@ -16,10 +16,12 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from .lines import records
 
 COVERAGE_DIR = "coverage"
 PORTALS_FILE = "crawl/portals.json"
@@ -51,12 +53,6 @@ def reports_for(year: int, valid_from: str | None, valid_to: str | None) -> bool
     return (valid_from is None or valid_from[:10] <= end) and (valid_to is None or valid_to[:10] > end)
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-
-
 def portal_units(entries: list[dict]) -> list[CoverageUnit]:
     """`crawl/portals.json` entries (or registry units in the same shape) as coverage units."""
     return [CoverageUnit(code=e["code"] or f"{e.get('parent')}/{e['name']}", name=e.get("unit_name") or e["name"],
@@ -65,7 +61,7 @@ def portal_units(entries: list[dict]) -> list[CoverageUnit]:
             for e in entries]
 
 
-def coverage_rows(documents: list[dict], failures: list[dict], units: list[CoverageUnit],
+def coverage_rows(documents: Iterable[dict], failures: Iterable[dict], units: list[CoverageUnit],
                   years: tuple[int, ...] = ()) -> list[dict]:
     """One row per unit × report year, portal units first in the given order, then sub-sites."""
     by_portal = {u.portal: u for u in units}
@@ -75,7 +71,9 @@ def coverage_rows(documents: list[dict], failures: list[dict], units: list[Cover
         if d.get("report_year") is None:
             continue
         portal = by_portal.get(d.get("portal", ""))
-        found[(d.get("portal", ""), d.get("unit") or "", int(d["report_year"]))].append(d)
+        # what a row needs of a document, not its text: a national corpus is read a line at a time
+        found[(d.get("portal", ""), d.get("unit") or "", int(d["report_year"]))].append(
+            {"doc_id": d["doc_id"], "kind": d.get("kind", "page")})
         if d.get("unit") and portal and (portal.portal, d["unit"]) not in subsites:
             subsites[(portal.portal, d["unit"])] = CoverageUnit(
                 code=f"{portal.code}/{d['unit']}", name=d["unit"], level=SUBSITE, parent=portal.code,
@@ -188,8 +186,8 @@ def to_html(rows: list[dict], title: str, doc_links: dict[str, str] | None = Non
 
 def write_coverage(root: Path, units: list[CoverageUnit], years: tuple[int, ...] = (), title: str = "") -> dict:
     """Write coverage/coverage.csv and coverage/index.html into a snapshot folder; return the totals."""
-    documents = read_jsonl(root / "corpus" / "documents.jsonl")
-    failures = read_jsonl(root / "crawl" / "failures.jsonl")
+    documents = records(root / "corpus" / "documents.jsonl")
+    failures = records(root / "crawl" / "failures.jsonl")
     rows = coverage_rows(documents, failures, units, years)
     folder = root / COVERAGE_DIR
     folder.mkdir(exist_ok=True)

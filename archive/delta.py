@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
+from .lines import records, stream_records
 from .manifest import MANIFEST
 
 
-def fingerprints(lines, portals: set[str] | None = None) -> dict[str, str]:
+def fingerprints(documents: Iterable[dict], portals: set[str] | None = None) -> dict[str, str]:
     """doc_id → a hash of what a reader sees: title, text, tables, metadata (not capture times);
     of the documents of `portals` only, when given."""
     out = {}
-    for line in lines:
-        if not line.strip():
-            continue
-        doc = json.loads(line)
+    for doc in documents:
         if portals is not None and doc.get("portal") not in portals:
             continue
         seen = {k: doc.get(k) for k in ("title", "issuer", "report_year", "publish_date", "text", "tables", "attachments")}
@@ -33,7 +32,7 @@ def previous_snapshot(store, current_id: str) -> str | None:
 
 def write_delta(root: Path, store, snapshot_id: str) -> dict:
     path = root / "corpus" / "documents.jsonl"
-    now = fingerprints(path.read_text("utf-8").splitlines()) if path.exists() else {}
+    now = fingerprints(records(path))
     # a portal this crawl did not visit has lost nothing: only the crawled portals' documents compare
     summary = root / "crawl" / "summary.json"
     crawled = set(json.loads(summary.read_text("utf-8")).get("portals", {})) if summary.exists() else None
@@ -42,7 +41,7 @@ def write_delta(root: Path, store, snapshot_id: str) -> dict:
         before_id = previous_snapshot(store, snapshot_id)
         if before_id and store.exists(f"snapshots/{before_id}/corpus/documents.jsonl"):
             with store.open(f"snapshots/{before_id}/corpus/documents.jsonl") as stream:
-                before = fingerprints((line.decode("utf-8") for line in stream.read().splitlines()), crawled)
+                before = fingerprints(stream_records(stream), crawled)
     except Exception as exc:  # the store is down: say so rather than lose the snapshot
         before_id, before, error = None, {}, f"previous snapshot unreadable: {type(exc).__name__}: {str(exc)[:200]}"
     delta = {

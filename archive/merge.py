@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from .coverage import PORTALS_FILE
+from .lines import line_spans, read_span, write_spans
 from .resume import repair_open_warc
 from .snapshot import PARTS
 
@@ -33,10 +34,7 @@ def part_dirs(root: Path) -> list[Path]:
 
 def whole_lines(path: Path) -> list[str]:
     """A part's JSON lines; a torn last line (a killed worker's) is left out."""
-    if not path.exists():
-        return []
-    data = path.read_text("utf-8")
-    return [line + "\n" for line in data[: data.rfind("\n") + 1].splitlines() if line]
+    return [line.decode("utf-8") for _, line in line_spans(path)] if path.exists() else []
 
 
 def merge_warcs(parts: list[Path], warc_dir: Path) -> list[str]:
@@ -53,26 +51,35 @@ def merge_warcs(parts: list[Path], warc_dir: Path) -> list[str]:
     return notes
 
 
-def merge_documents(parts: list[Path], corpus: Path) -> list[dict]:
-    chosen: dict[str, tuple[str, Path]] = {}
-    preference = lambda line: (len(json.loads(line)["url"]), line)  # noqa: E731
+def merge_documents(parts: list[Path], corpus: Path) -> Counter:
+    """Write the merged `documents.jsonl` and the chosen documents' text and tables; how many
+    documents each portal has. Only where each line lies is held, not the lines (each holds a
+    document's whole text)."""
+    chosen: dict[str, tuple[int, Path, int, int, str]] = {}  # doc_id: (len(url), file, offset, length, portal)
     for part in parts:
-        for line in whole_lines(part / "corpus" / "documents.jsonl"):
-            doc_id = json.loads(line)["doc_id"]
-            if doc_id not in chosen or preference(line) < preference(chosen[doc_id][0]):
-                chosen[doc_id] = (line, part)
+        path = part / "corpus" / "documents.jsonl"
+        if not path.exists():
+            continue
+        for at, line in line_spans(path):
+            doc = json.loads(line)
+            here = (len(doc["url"]), path, at, len(line), doc["portal"])
+            if doc["doc_id"] not in chosen or preferred(here, chosen[doc["doc_id"]]):
+                chosen[doc["doc_id"]] = here
     for sub in ("text", "tables"):
         (corpus / sub).mkdir(parents=True, exist_ok=True)
-    documents = []
-    for doc_id in sorted(chosen):
-        line, part = chosen[doc_id]
+    for doc_id, (_, path, *_) in chosen.items():
+        part = path.parent.parent
         for sub, suffix in (("text", ".txt"), ("tables", ".json")):
             shutil.copyfile(part / "corpus" / sub / f"{doc_id}{suffix}", corpus / sub / f"{doc_id}{suffix}")
-        documents.append(json.loads(line))
-    partial = corpus / "documents.jsonl.part"
-    partial.write_text("".join(chosen[d][0] for d in sorted(chosen)), encoding="utf-8")
-    partial.replace(corpus / "documents.jsonl")
-    return documents
+    write_spans((chosen[d][1:4] for d in sorted(chosen)), corpus / "documents.jsonl")
+    return Counter(portal for *_, portal in chosen.values())
+
+
+def preferred(here: tuple, there: tuple) -> bool:
+    """The shorter URL, then the smaller line (UTF-8 bytes sort as the text's code points)."""
+    if here[0] != there[0]:
+        return here[0] < there[0]
+    return read_span(*here[1:4]) < read_span(*there[1:4])
 
 
 def merge_lines(parts: list[Path], relative: str, target: Path) -> None:
@@ -88,7 +95,7 @@ def merge_lines(parts: list[Path], relative: str, target: Path) -> None:
         target.write_text("".join(lines), encoding="utf-8")
 
 
-def merge_summaries(parts: list[Path], documents: list[dict], snapshot_id: str) -> dict:
+def merge_summaries(parts: list[Path], reports: Counter, snapshot_id: str) -> dict:
     """One summary: the workers' counts added up, reports counted once from the merged corpus."""
     rows: dict[str, Counter] = defaultdict(Counter)
     reasons: dict[str, Counter] = defaultdict(Counter)
@@ -103,7 +110,6 @@ def merge_summaries(parts: list[Path], documents: list[dict], snapshot_id: str) 
         for name, row in summary["portals"].items():
             rows[name].update({c: row[c] for c in columns})
             reasons[name].update(row.get("failure_reasons", {}))
-    reports = Counter(doc["portal"] for doc in documents)
     portals = {name: {c: (reports[name] if c == "reports" else rows[name][c]) for c in columns}
                | {"failure_reasons": dict(reasons[name])} for name in sorted(rows)}
     return {"snapshot_id": snapshot_id, "spider": spider, "finish_reason": "finished",
@@ -140,12 +146,12 @@ def merge_parts(root: Path, snapshot_id: str) -> list[str]:
     """Merge the workers' parts of a snapshot into it and remove them; notes on repairs."""
     parts = part_dirs(root)
     notes = merge_warcs(parts, root / "warc")
-    documents = merge_documents(parts, root / "corpus")
+    reports = merge_documents(parts, root / "corpus")
     merge_lines(parts, "corpus/attachments.jsonl", root / "corpus" / "attachments.jsonl")
     merge_lines(parts, "crawl/failures.jsonl", root / "crawl" / "failures.jsonl")
     merge_lines(parts, "crawl/not_reports.jsonl", root / "crawl" / "not_reports.jsonl")
     (root / "crawl").mkdir(parents=True, exist_ok=True)
-    summary = merge_summaries(parts, documents, snapshot_id)
+    summary = merge_summaries(parts, reports, snapshot_id)
     (root / "crawl" / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     (root / "crawl" / "stats.json").write_text(json.dumps(merge_stats(parts), indent=1, default=str), encoding="utf-8")
     notes += merge_wanted_units(parts, root / PORTALS_FILE)

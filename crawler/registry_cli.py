@@ -6,6 +6,8 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+from archive.lines import records
+
 from .errors import UserError
 from .registry import load_national_registry
 from .summary import pad
@@ -52,8 +54,7 @@ def coverage(args) -> int:
     selection = json.loads(selection_file.read_text("utf-8")) if selection_file.exists() else {"years": [], "portals": []}
     years = tuple(selection["years"])
     if args.registry and not years:
-        documents = (root / "corpus" / "documents.jsonl").read_text("utf-8").splitlines()
-        found = {json.loads(d).get("report_year") for d in documents if d.strip()} - {None}
+        found = {d.get("report_year") for d in records(root / "corpus" / "documents.jsonl")} - {None}
         years = tuple(range(min(found), max(found) + 1)) if found else ()
     entries = list(selection["portals"])
     if args.registry:

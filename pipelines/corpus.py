@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import asdict, fields
 
+from archive.lines import sort_lines
 from archive.snapshot import Snapshot
 from crawler.items import Attachment, CrawlFailure, Document
 from pipelines.statistics import parse_document
@@ -85,17 +86,6 @@ def end_of_last_line(stream, chunk: int = 1 << 16) -> int:
         if found >= 0:
             return at + found + 1
     return 0
-
-
-def sort_lines(path, key) -> None:
-    """Rewrite a JSON-lines file in a stable order (through a temporary file: never half-written)."""
-    if not path.exists():
-        return
-    with open(path, encoding="utf-8") as stream:
-        lines = sorted(stream, key=lambda line: key(json.loads(line)))
-    partial = path.with_name(path.name + ".part")
-    partial.write_text("".join(lines), encoding="utf-8")
-    partial.replace(path)
 
 
 class CorpusWriterPipeline:

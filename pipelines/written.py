@@ -20,9 +20,10 @@ from dataclasses import fields
 
 from scrapy import signals
 
+from archive.lines import sort_lines
 from archive.snapshot import Snapshot
 from crawler.items import Document, ReportFile, ReportPage
-from pipelines.corpus import JsonLines, complete_lines, sort_lines
+from pipelines.corpus import JsonLines, complete_lines
 from pipelines.extract import NotAReport, doc_id_for, document_source
 
 DOCUMENT_FIELDS = {f.name for f in fields(Document)}
