@@ -151,10 +151,13 @@ def test_nianbao_tables_command(tmp_path):
 
     docs = tmp_path / "documents.jsonl"
     docs.write_text("".join(json.dumps({"doc_id": f"d{n}", "text": seed_text(n), "tables": []}, ensure_ascii=False) + "\n"
-                            for n in ("002", "004")), encoding="utf-8")
+                            for n in ("002", "004"))
+                    # JSON leaves a line separator (U+2028) in a text as it is: still one line
+                    + json.dumps({"doc_id": "d9", "text": "一、总体情况\u2028无。", "tables": []}, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
     proc = run_nianbao("tables", str(docs), timeout=120)
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [(p["doc_id"], p["form"]) for p in lines] == [("d002", "2019"), ("d004", "2021")]
+    assert [(p["doc_id"], p["form"]) for p in lines] == [("d002", "2019"), ("d004", "2021"), ("d9", None)]
     assert lines[1]["values"] == expected("004")["values"]
 
     page = tmp_path / "page.html"

@@ -95,7 +95,8 @@ def parse_file(path: str | Path) -> list[dict]:
     raw = Path(path).read_bytes()
     head = raw.lstrip()[:1]
     if head == b"{":
-        docs = [json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip()]
+        # split at b"\n" only: a text may hold U+2028, which JSON leaves as is
+        docs = [json.loads(line) for line in raw.split(b"\n") if line.strip()]
         return [{"doc_id": d.get("doc_id"), **parse_document(d)} for d in docs]
     if head == b"<" or Path(path).suffix.lower() in (".html", ".htm", ".shtml"):
         from w3lib.encoding import html_to_unicode
