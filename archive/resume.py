@@ -12,7 +12,8 @@ started (the snapshot id is kept in the job directory, see `archive.snapshot`) t
    archived from the WARC (`ReplayArchivedMiddleware`), so callbacks see the same pages and the
    crawl finds the same requests, fetching from the network only what was not archived yet. With
    a job directory, a callback that went to its end on an archived page in the killed run is not
-   run again: `crawler.frontier` yields what it journaled then (a layer above this one).
+   run again: `crawler.frontier` yields what it journaled then (a layer above this one), and does
+   not even ask this layer for an answer whose journaled output needs no page.
 
 Only a final answer stands in for the network. An archived answer the crawl would have asked
 again (a status of RETRY_HTTP_CODES, an anti-bot challenge, a cut or empty body) says nothing

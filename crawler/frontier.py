@@ -13,6 +13,10 @@ requests that hold them take them from the replayed response again.
 A kill between archiving a response and journaling its callback (or in the middle of a record: the
 torn tail is cut) only means that callback runs again, as without the journal. A response fetched
 anew (a transient answer asked again, what the browser fetched) always goes to its callback.
+
+A journaled answer whose output needs no page (`needs_no_page`) is not even replayed:
+`UnscheduledJournaled` hands its archived headers to the scraper without the scheduler, the
+downloader or a WARC read.
 """
 
 from __future__ import annotations
