@@ -12,7 +12,8 @@ started (the snapshot id is kept in the job directory, see `archive.snapshot`) t
    archived from the WARC (`ReplayArchivedMiddleware`), so callbacks see the same pages and the
    crawl finds the same requests, fetching from the network only what was not archived yet. With
    a job directory, a callback that went to its end on an archived page in the killed run is not
-   run again: `crawler.frontier` yields what it journaled then (a layer above this one).
+   run again: `crawler.frontier` yields what it journaled then (a layer above this one), and does
+   not even ask this layer for an answer whose journaled output needs no page.
 
 Only a final answer stands in for the network. An archived answer the crawl would have asked
 again (a status of RETRY_HTTP_CODES, an anti-bot challenge, a cut or empty body) says nothing
@@ -117,6 +118,15 @@ def final_answers(captures: list[Capture], retried: frozenset[int]) -> dict[str,
             if c.payload_at and not c.truncated and c.digest != EMPTY_PAYLOAD and c.status not in transient}
 
 
+def replayable(crawler) -> dict[str, Capture]:
+    """URL → the final answer this crawl's snapshot already archived (`final_answers`); computed
+    once per crawl, for the replay and for what `crawler.frontier` need not even replay."""
+    if not hasattr(crawler, "_nianbao_replayable"):
+        retried = frozenset(int(s) for s in crawler.settings.getlist("RETRY_HTTP_CODES"))
+        crawler._nianbao_replayable = final_answers(archived_captures(crawler), retried)
+    return crawler._nianbao_replayable
+
+
 class ReplayArchivedMiddleware:
     """Answers requests this snapshot already archived, when a crawl resumes (see the module doc)."""
 
@@ -124,8 +134,7 @@ class ReplayArchivedMiddleware:
         self.crawler = crawler
         snapshot = Snapshot.from_crawler(crawler)
         captures = archived_captures(crawler)
-        retried = frozenset(int(s) for s in crawler.settings.getlist("RETRY_HTTP_CODES"))
-        self.archived = final_answers(captures, retried)
+        self.archived = replayable(crawler)
         self.reader = RecordReader(open_store(snapshot.store), snapshot.id, snapshot.warc_dir)
         if not captures:
             return

@@ -108,6 +108,10 @@ def failures(root: Path) -> set[tuple[str, str]]:
     return {(f["url"], f["reason"]) for f in map(json.loads, path.open())} if path.exists() else set()
 
 
+def summary_rows(root: Path) -> dict:
+    return json.loads((root / "crawl" / "summary.json").read_text())["portals"]
+
+
 def resume_rounds(tmp: Path) -> None:
     """An uninterrupted crawl, then one killed at half its documents and resumed, ROUNDS times."""
     wall, cpu, whole_cpu = [], [], []
@@ -126,7 +130,8 @@ def resume_rounds(tmp: Path) -> None:
         print(f"round {n + 1}: uninterrupted {whole[0]:.1f} s; killed at {half} documents after {killed[0]:.1f} s, "
               f"resumed in {rest[0]:.1f} s: {wall[-1]:.2f} × wall, {cpu[-1]:.2f} × CPU; "
               f"documents lost {len(set(documents(uninterrupted)) - set(ids))}, duplicated {len(ids) - len(set(ids))}, "
-              f"extra failures {len(failures(root) - failures(uninterrupted))}, sealed {(root / 'manifest.json').exists()}")
+              f"extra failures {len(failures(root) - failures(uninterrupted))}, sealed {(root / 'manifest.json').exists()}, "
+              f"summary rows the same {summary_rows(root) == summary_rows(uninterrupted)}")
     print(f"resume ratio (killed + resumed) / uninterrupted, median of {ROUNDS}: "
           f"wall {statistics.median(wall):.2f} (range {min(wall):.2f}–{max(wall):.2f}), "
           f"CPU {statistics.median(cpu):.2f} (range {min(cpu):.2f}–{max(cpu):.2f})")

@@ -13,6 +13,10 @@ requests that hold them take them from the replayed response again.
 A kill between archiving a response and journaling its callback (or in the middle of a record: the
 torn tail is cut) only means that callback runs again, as without the journal. A response fetched
 anew (a transient answer asked again, what the browser fetched) always goes to its callback.
+
+A journaled answer whose output needs no page (`needs_no_page`) is not even replayed:
+`UnscheduledJournaled` hands its archived headers to the scraper without the scheduler, the
+downloader or a WARC read.
 """
 
 from __future__ import annotations
@@ -24,17 +28,21 @@ import pickle
 import struct
 import zlib
 from contextlib import contextmanager
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 
-from scrapy import Request
+from scrapy import Request, signals
+from scrapy.core.scheduler import Scheduler
 from scrapy.http import TextResponse
 from scrapy.utils.job import job_dir
 from scrapy.utils.request import request_from_dict
 
 from archive.item_refs import CAPTURE_META_KEY
-from archive.resume import REPLAYED
+from archive.records import archived_response
+from archive.resume import REPLAYED, replayable
 
 from .items import HELD_PAGE_KEY
+from .scope import crawl_hosts, in_scope
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +113,47 @@ class ResponseUnpickler(pickle.Unpickler):
         return self.response.meta.get(HELD_PAGE_KEY)
 
 
+PAGE_REF = object()  # what a journaled output names of its page, while `needs_no_page` looks at it
+
+
+class PageRefs(pickle.Unpickler):
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.refs = []
+
+    def persistent_load(self, name):
+        self.refs.append(name)
+        return PAGE_REF
+
+
+def needs_no_page(journaled: bytes, capture, settled) -> bool:
+    """Whether a journaled output can be yielded without its page: it names none of the page (text,
+    body, a page held in the request), or only in report pages and files `settled(item)` says will
+    not be read (their document or not-a-report verdict is known; `capture` is theirs)."""
+    unpickler = PageRefs(io.BytesIO(journaled))
+    _, outputs = unpickler.load()
+    if not unpickler.refs:
+        return True
+    if "held" in unpickler.refs:
+        return False
+    covered = 0
+    for kind, output in outputs:
+        if kind == "request":
+            if HELD_PAGE_KEY in output["meta"]:
+                return False
+            continue
+        if not is_dataclass(output):
+            return False
+        refs = sum(getattr(output, f.name) is PAGE_REF for f in fields(output))
+        if refs:
+            if getattr(output, "capture", "absent") is None:  # as archive.item_refs gives it
+                output.capture = capture
+            if not settled(output):
+                return False
+            covered += refs
+    return covered == len(unpickler.refs)
+
+
 def read_records(path: Path) -> dict[tuple[str, str], bytes]:
     """(WARC record id, request digest) → pickled output, of the whole records; a torn tail is cut."""
     records, good = {}, 0
@@ -167,6 +216,65 @@ class JournaledAnswers:
         if self.records and REPLAYED in response.flags and journal_key(request.meta) in self.records:
             request.meta[JOURNALED_KEY] = True  # (the response is tied to its request only later)
         return response
+
+
+class UnscheduledJournaled:
+    """Spider middleware on the engine's side of all others: a request the spider yields, whose final
+    answer is archived and whose callback's output on it is journaled without any reference to the
+    page (no text, body or held page to take from it), is neither scheduled nor downloaded nor read
+    back from the WARC. The scheduler's duplicate filter still sees it (and drops it, as the
+    scheduler would), and its archived answer, headers without a body, goes straight to the scraper
+    (`response_received` sent, as the engine does): `FrontierJournal` yields the journaled output
+    instead of the callback's, and every spider middleware sees the answer and its output as after
+    a download. What needs the page (a report to read, a page held for its file), an answer that is
+    no 200 (a redirect, an error) or that set a cookie, and what the browser fetches, are replayed
+    through the downloader as before (`archive.resume`). Not in a cluster: its scheduler is shared."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.records = journaled_records(crawler)
+        self.answers = replayable(crawler) if self.records else {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_spider_output(self, response, result):
+        for output in result:
+            if not self.answered(output):
+                yield output
+
+    async def process_spider_output_async(self, response, result):
+        async for output in result:
+            if not self.answered(output):
+                yield output
+
+    def answered(self, request) -> bool:
+        """Whether the request was taken care of here (dropped as a duplicate, or its answer scraped)."""
+        if not self.answers or not isinstance(request, Request):
+            return False
+        capture = self.answers.get(request.url)
+        if (capture is None or capture.status != 200 or request.method != "GET" or request.meta.get("render")
+                or request.meta.get("playwright") or capture.header("Set-Cookie") is not None):
+            return False
+        journaled = self.records.get((capture.record_id, request.meta.get(REQUEST_KEY, "")))
+        engine, spider = self.crawler.engine, self.crawler.spider
+        scheduler = engine.scheduler
+        written = getattr(self.crawler, "_nianbao_written", None)
+        if (journaled is None or type(scheduler) is not Scheduler or not in_scope(request.url, crawl_hosts(spider))
+                or not needs_no_page(journaled, capture.ref(), written.settled if written else lambda item: False)):
+            return False
+        if not request.dont_filter and scheduler.df.request_seen(request):
+            scheduler.df.log(request, spider)
+            return True
+        request.meta[CAPTURE_META_KEY] = capture.ref()
+        request.meta[JOURNALED_KEY] = True
+        self.crawler.stats.inc_value("nianbao/replayed")
+        self.crawler.stats.inc_value("nianbao/unscheduled")
+        answer = archived_response(request, capture.url, capture.status, capture.headers, b"", ["cached", REPLAYED])
+        self.crawler.signals.send_catch_log(signals.response_received, response=answer, request=request, spider=spider)
+        engine.scraper.enqueue_scrape(answer, request)
+        return True
 
 
 class CallbackRecord:

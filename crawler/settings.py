@@ -122,6 +122,8 @@ DOWNLOADER_MIDDLEWARES = {
     "archive.capture.WarcCaptureMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
+    # on the engine's side of all: a resumed crawl's archived, journaled requests skip scheduler and downloader
+    "crawler.frontier.UnscheduledJournaled": 10,
     "crawler.traps.ListPageLimit": 500,
     "archive.item_refs.WarcRefSpiderMiddleware": 900,
     # next to the spider: with a job directory, what each callback yielded, for a resumed crawl

@@ -54,6 +54,7 @@ class WrittenDocumentsPipeline:
         self.offsets: dict[str, int] = {}
         self.not_reports: dict[tuple, str] = {}
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler._nianbao_written = self  # for crawler.frontier: what needs no page to be read
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -74,13 +75,24 @@ class WrittenDocumentsPipeline:
         self.verdicts.close()
         sort_lines(self.not_reports_path, key=lambda record: [v or "" for v in verdict_key(record)])
 
+    def known(self, item: ReportPage | ReportFile) -> tuple[int | None, str | None]:
+        """(offset of its document already written, else the not-a-report verdict already met)."""
+        offset = self.offsets.get(doc_id_for(document_source(item).canonical_url))
+        if offset is not None:
+            return offset, None
+        record = verdict_record(item, "")
+        return None, (record and self.not_reports.get(verdict_key(record))) or None
+
+    def settled(self, item) -> bool:
+        """Whether this pipeline passes on the item without its body being read: a page or file
+        whose document or verdict is known (and stays so: both only grow while the crawl runs)."""
+        return isinstance(item, (ReportPage, ReportFile)) and self.known(item) != (None, None)
+
     def process_item(self, item):
         if not isinstance(item, (ReportPage, ReportFile)):
             return item
-        offset = self.offsets.get(doc_id_for(document_source(item).canonical_url))
+        offset, reason = self.known(item)
         if offset is None:
-            record = verdict_record(item, "")
-            reason = record and self.not_reports.get(verdict_key(record))
             if reason:
                 self.stats.inc_value("nianbao/not_reports_kept")
                 raise NotAReport(reason)

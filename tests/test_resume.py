@@ -143,6 +143,9 @@ def test_a_resumed_crawl_yields_what_the_frontier_journal_kept_instead_of_readin
     assert b"torn" not in journal.read_bytes()
     stats = json.loads((result.root / "crawl" / "stats.json").read_text())
     assert 0 < stats["nianbao/journaled"] <= stats["nianbao/replayed"]
+    # some journaled requests needed no page: neither downloaded nor read back (crawler.frontier.UnscheduledJournaled)
+    assert 0 < stats["nianbao/unscheduled"] < stats["nianbao/journaled"]
+    assert stats["downloader/response_count"] + stats["nianbao/unscheduled"] >= stats["nianbao/replayed"]
     # the steps the journaled callbacks counted and the hosts they let in: the uninterrupted crawl's rows
     rows = json.loads((result.root / "crawl" / "summary.json").read_text())["portals"]
     reference = json.loads((offline_crawl.root / "crawl" / "summary.json").read_text())["portals"]
