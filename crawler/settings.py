@@ -122,6 +122,7 @@ DOWNLOADER_MIDDLEWARES = {
     "archive.capture.WarcCaptureMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
+    "crawler.memory.DropParsedTree": 5,  # next to the engine: frees a response's lxml tree when its output is done
     "crawler.traps.ListPageLimit": 500,
     "archive.item_refs.WarcRefSpiderMiddleware": 900,
     # next to the spider: with a job directory, what each callback yielded, for a resumed crawl
