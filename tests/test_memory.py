@@ -3,6 +3,7 @@
 import asyncio
 import gc
 import weakref
+from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse, Request
@@ -80,3 +81,24 @@ def test_a_failing_callback_frees_its_response_too(no_cyclic_gc):
 def test_the_middleware_is_next_to_the_engine():
     middlewares = get_project_settings().getdict("SPIDER_MIDDLEWARES")
     assert middlewares["crawler.memory.DropParsedTree"] == min(middlewares.values())
+
+
+@pytest.mark.parametrize("name", ["docx", "wps"])
+def test_a_read_document_leaves_no_xml_tree_to_the_cyclic_collector(no_cyclic_gc, name):
+    """python-docx keeps its parts in a cycle; their XML trees must not wait for a full collection."""
+    from pipelines.extraction.files import read_file
+    from pipelines.extraction.files.office import stop
+
+    (path,) = sorted((Path(__file__).parents[1] / "replica" / "data" / "files").glob(f"*.{name}"))[:1]
+    try:
+        assert read_file(path.read_bytes(), listed_title="政府信息公开工作年度报告").text
+    finally:
+        stop()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        trees = [o for o in gc.garbage if type(o).__name__ == "_Document"]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert trees == []
