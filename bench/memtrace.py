@@ -7,12 +7,16 @@ arenas and large mmapped blocks, file-backed), its threads; written as tab-separ
 `--out`, and each step of the peak (≥ `--step` MiB) printed with the files (PDF, DOC, …) the portal
 served in the seconds before it, which a step most likely comes from.
 
-usage: python bench/memtrace.py [--pages 20000] [--step 4] [--out FILE] [--env NAME=VALUE …]
+`--probe FILE`: the worker also writes what it holds in flight next to glibc's memory in use, from
+inside (`bench/memprobe.py`).
+
+usage: python bench/memtrace.py [--pages 20000] [--step 4] [--out FILE] [--probe FILE] [--env NAME=VALUE …]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -63,7 +67,17 @@ def main() -> None:
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE in the worker's environment")
     parser.add_argument("--set", action="append", default=[], help="NAME=VALUE: a setting of the worker")
     parser.add_argument("--portal-processes", type=int, default=2)
+    parser.add_argument("--probe", default=None, help="FILE: the worker's own samples (bench/memprobe.py)")
     args = parser.parse_args()
+    settings = dict(pair.split("=", 1) for pair in args.set)
+    env = dict(pair.split("=", 1) for pair in args.env)
+    if args.probe:
+        from scrapy.utils.project import get_project_settings
+
+        os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+        extensions = {**get_project_settings().getdict("EXTENSIONS"), "bench.memprobe.MemoryProbe": 1}
+        settings["EXTENSIONS"] = json.dumps(extensions)
+        env["NIANBAO_MEMPROBE"] = str(Path(args.probe).resolve())
     target = Target(None, args.scale or 50000 // PAGES_PER_COPY + 1, "0")
     work = Path(tempfile.mkdtemp(prefix="nianbao-memtrace-"))
     port = free_port()
@@ -74,9 +88,7 @@ def main() -> None:
     print(f"{target.describe()}; trace to {out.name}", flush=True)
     try:
         with ServedPortal(target.scale, args.portal_processes, "0") as portal:
-            worker = start_worker(target, portal, f"redis://127.0.0.1:{port}/1", work / "memory",
-                                  dict(pair.split("=", 1) for pair in args.set),
-                                  dict(pair.split("=", 1) for pair in args.env))
+            worker = start_worker(target, portal, f"redis://127.0.0.1:{port}/1", work / "memory", settings, env)
             fetched, started, last_peak, files = LogCounter(portal.log), time.monotonic(), 0, []
             log_offset = 0
             out.write("s\trequests\trss\thwm\theap\tanon\tfile\tthreads\tfiles_fetched\n")

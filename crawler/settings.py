@@ -122,6 +122,7 @@ DOWNLOADER_MIDDLEWARES = {
     "archive.capture.WarcCaptureMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
+    "crawler.memory.DropParsedTree": 5,  # next to the engine: frees a response's lxml tree when its output is done
     # on the engine's side of all: a resumed crawl's archived, journaled requests skip scheduler and downloader
     "crawler.frontier.UnscheduledJournaled": 10,
     "crawler.traps.ListPageLimit": 500,
