@@ -53,9 +53,9 @@ def test_scrapys_selector_cache_alone_keeps_a_read_response_alive(no_cyclic_gc):
 def test_a_response_is_freed_once_its_output_is_through(no_cyclic_gc, asynchronous):
     page, middleware = response(), DropParsedTree()
     if asynchronous:
-        async def consume():
-            return [r async for r in middleware.process_spider_output_async(page, read_async(page))]
-        output = asyncio.run(consume())
+        async def consume(response):
+            return [r async for r in middleware.process_spider_output_async(response, read_async(response))]
+        output = asyncio.run(consume(page))
     else:
         output = list(middleware.process_spider_output(page, read(page)))
     assert [r.url for r in output] == ["http://www.example.gov.cn/a"] * 3  # the output as it was
