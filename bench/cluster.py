@@ -54,6 +54,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.memprobe import proc_status  # noqa: E402
 from bench.portal import ServedPortal, children_cpu, free_port, stop_group  # noqa: E402
 
 
@@ -235,10 +236,7 @@ def throughput(args, redis_url: str, work: Path) -> None:
 
 def peak_rss_kib(pid: int) -> int:
     """The process's peak resident set so far (VmHWM), KiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmHWM for {pid}")
+    return proc_status(pid, ("VmHWM",))["VmHWM"]
 
 
 class LogCounter:

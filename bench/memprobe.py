@@ -29,14 +29,23 @@ def mallinfo() -> MallInfo2:
     return libc.mallinfo2()
 
 
-def rss_mib() -> tuple[int, int]:
+def proc_status(pid: int, keys: tuple[str, ...]) -> dict[str, int]:
+    """Fields of /proc/PID/status, as numbers (memory in KiB): VmRSS, VmHWM (the peak), Threads …"""
     values = {}
-    with open(f"/proc/{os.getpid()}/status") as status:
+    with open(f"/proc/{pid}/status") as status:
         for line in status:
             key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                values[key] = int(value.split()[0]) // 1024
-    return values["VmRSS"], values["VmHWM"]
+            if key in keys:
+                values[key] = int(value.split()[0])
+    missing = set(keys) - set(values)
+    if missing:
+        raise RuntimeError(f"no {', '.join(sorted(missing))} for {pid}")
+    return values
+
+
+def rss_mib() -> tuple[int, int]:
+    values = proc_status(os.getpid(), ("VmRSS", "VmHWM"))
+    return values["VmRSS"] // 1024, values["VmHWM"] // 1024
 
 
 class MemoryProbe:

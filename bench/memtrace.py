@@ -29,18 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.cluster import PAGES_PER_COPY, LogCounter, Target, start_worker  # noqa: E402
+from bench.memprobe import proc_status  # noqa: E402
 from bench.portal import ServedPortal, free_port, stop_group  # noqa: E402
 
 FILE_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".jpg", ".png", ".tif", ".xls", ".xlsx", ".zip")
-
-
-def status(pid: int) -> dict[str, int]:
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM", "Threads"):
-            out[key] = int(value.split()[0])
-    return out
 
 
 def by_kind(pid: int) -> dict[str, int]:
@@ -107,7 +99,7 @@ def main() -> None:
                             if method != "CONNECT" and url.lower().split("?")[0].endswith(FILE_SUFFIXES):
                                 files.append((float(at), url))
                     try:
-                        st, kinds = status(worker.pid), by_kind(worker.pid)
+                        st, kinds = proc_status(worker.pid, ("VmRSS", "VmHWM", "Threads")), by_kind(worker.pid)
                     except (FileNotFoundError, ProcessLookupError):
                         break
                     t = time.monotonic() - started
