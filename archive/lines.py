@@ -31,9 +31,7 @@ def records(path: Path) -> Iterator[dict]:
     if not path.exists():
         return
     with open(path, "rb") as stream:
-        for line in stream:
-            if line.strip():
-                yield json.loads(line)
+        yield from stream_records(stream)
 
 
 def stream_records(stream: BinaryIO, chunk: int = 1 << 20) -> Iterator[dict]:
