@@ -65,7 +65,85 @@ def metadata_fields(record) -> dict[str, str]:
 
 
 def scan_file(stream, snapshot: str, filename: str) -> tuple[list[Capture], dict[str, dict]]:
-    """The captures of one WARC stream in file order, and metadata fields by concurrent record id."""
+    """The captures of one WARC stream in file order, and metadata fields by concurrent record id.
+    Each record is its own gzip member (as every WARC writer here makes them): its heads are read
+    from the member's first bytes, with no parser of the whole stream (warcio's took two thirds of
+    a resumed crawl's scan of its files). `UnusualWarc` if the file is not so: `scan_file_parsed`."""
+    captures, meta = [], {}
+    for offset, _, content in gzip_members(stream, keep=KEPT_OF_MEMBER, whole=True):
+        warc_line, warc_headers, at = read_head(content, 0)
+        if not warc_line.startswith("WARC/") or at is None:
+            raise UnusualWarc(f"{filename}: no WARC record at {offset}")
+        fields = {}
+        for name, value in warc_headers:
+            fields.setdefault(name.lower(), value)
+        length = int(fields.get("content-length", "0"))
+        if len(content) < KEPT_OF_MEMBER and len(content) != at + length + 4:
+            raise UnusualWarc(f"{filename}: more or less than one record in the gzip member at {offset}")
+        kind, url = fields.get("warc-type"), fields.get("warc-target-uri", "")
+        if kind == "metadata":
+            if len(content) < at + length:
+                raise UnusualWarc(f"{filename}: metadata record at {offset} longer than what was kept")
+            text = content[at: at + length].decode("utf-8", "replace")
+            meta[fields.get("warc-concurrent-to")] = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+        elif kind in ("response", "revisit") and length and url.startswith(("http:", "https:")):
+            status_line, headers, end = read_head(content, at)
+            if end is None and len(content) >= KEPT_OF_MEMBER:
+                raise UnusualWarc(f"{filename}: HTTP head at {offset} longer than what was kept")
+            if not status_line and kind == "revisit" and end is None:
+                continue  # a revisit without HTTP headers (warcio: none either)
+            protocol_status = status_line.split(" ", 1)
+            captures.append(Capture(
+                url=url, record_id=fields.get("warc-record-id"), date=fields.get("warc-date"),
+                digest=fields.get("warc-payload-digest") or "",
+                status=int((protocol_status[1] if len(protocol_status) > 1 else "").split(" ", 1)[0] or 0),
+                location=Location(snapshot, filename, offset), revisit=kind == "revisit", headers=headers,
+                truncated=bool(fields.get("warc-truncated")), refers_to=fields.get("warc-refers-to"),
+                refers_to_uri=fields.get("warc-refers-to-target-uri"), refers_to_date=fields.get("warc-refers-to-date"),
+            ))
+    return captures, meta
+
+
+KEPT_OF_MEMBER = 1 << 20  # bytes of a record kept while scanning: its heads; a metadata record whole
+
+
+class UnusualWarc(Exception):
+    """A WARC file `scan_file` does not read (records not one per gzip member, a torn member)."""
+
+
+def read_head(content: bytes, at: int) -> tuple[str, list[tuple[str, str]], int | None]:
+    """(first line, headers, where the block after the blank line starts: None if no blank line came),
+    line by line as warcio reads a head: each line UTF-8 or else Latin-1, stripped on the right; a
+    line starting with a space or tab continues the value before it; a line with no colon is left out."""
+    first, headers, name, value = None, [], None, None
+    while True:
+        end = content.find(b"\n", at)
+        if end < 0:
+            return first or "", headers, None
+        raw, at = content[at:end + 1], end + 1
+        try:
+            line = raw.decode("utf-8").rstrip()
+        except UnicodeDecodeError:
+            line = raw.decode("iso-8859-1").rstrip()
+        if first is None:
+            first = line
+            if not line:
+                return "", headers, at
+            continue
+        if line and line[0] in " \t":
+            if value is not None:
+                value += line
+            continue
+        if value is not None:
+            headers.append((name, value))
+        if not line:
+            return first, headers, at
+        name, _, rest = line.partition(":")
+        name, value = (name.rstrip(" \t"), rest.lstrip()) if _ else (name, None)
+
+
+def scan_file_parsed(stream, snapshot: str, filename: str) -> tuple[list[Capture], dict[str, dict]]:
+    """`scan_file` through warcio's parser, for any WARC file it reads."""
     captures, meta = [], {}
     records = ArchiveIterator(stream)
     for record in records:
@@ -108,18 +186,19 @@ def scan_snapshot(store, snapshot_id: str, warc_dir: Path | None = None) -> list
     """Every capture of a snapshot, files in name (= time) order; from a local folder if given."""
     captures, meta = [], {}
     if warc_dir is not None:
-        for path in sorted(warc_dir.glob("*.warc.gz")):
-            with open(path, "rb") as stream:
-                found, fields = scan_file(stream, snapshot_id, path.name)
-            captures += found
-            meta.update(fields)
+        files = [(path.name, lambda path=path: open(path, "rb")) for path in sorted(warc_dir.glob("*.warc.gz"))]
     else:
-        for key in sorted(store.keys(f"snapshots/{snapshot_id}/warc")):
-            if key.endswith(".warc.gz"):
-                with store.open(key) as stream:
-                    found, fields = scan_file(stream, snapshot_id, key.rsplit("/", 1)[-1])
-                captures += found
-                meta.update(fields)
+        files = [(key.rsplit("/", 1)[-1], lambda key=key: store.open(key))
+                 for key in sorted(store.keys(f"snapshots/{snapshot_id}/warc")) if key.endswith(".warc.gz")]
+    for name, opened in files:
+        try:
+            with opened() as stream:
+                found, fields = scan_file(stream, snapshot_id, name)
+        except UnusualWarc:
+            with opened() as stream:
+                found, fields = scan_file_parsed(stream, snapshot_id, name)
+        captures += found
+        meta.update(fields)
     resolve_payloads(captures, meta)
     return captures
 
@@ -194,23 +273,29 @@ def read_member(stream, inflate: bool = False) -> bytes:
     return b"".join(out)
 
 
-def gzip_members(stream) -> Iterator[tuple[int, int, bytes]]:
-    """(offset, end, first bytes of content) of each complete gzip member; stops at a torn one."""
+def gzip_members(stream, keep: int = 4096, whole: bool = False) -> Iterator[tuple[int, int, bytes]]:
+    """(offset, end, first `keep` bytes of content) of each complete gzip member; stops at a torn
+    one (`whole`: raises `UnusualWarc` there instead)."""
     offset, buffer = 0, b""
     while True:
-        inflater, head, start = zlib.decompressobj(zlib.MAX_WBITS | 16), b"", offset
+        inflater, kept, size, start = zlib.decompressobj(zlib.MAX_WBITS | 16), [], 0, offset
         while not inflater.eof:
             if not buffer:
                 buffer = stream.read(1 << 16)
                 if not buffer:
+                    if whole and offset > start:
+                        raise UnusualWarc(f"a gzip member cut short at {start}")
                     return  # end of file: at a boundary, or in a torn member
             try:
                 data = inflater.decompress(buffer)
             except zlib.error:
+                if whole:
+                    raise UnusualWarc(f"no gzip member at {offset}") from None
                 return  # garbage: what a kill left half-written
-            if len(head) < 4096:
-                head += data[:4096]
+            if size < keep:
+                kept.append(data[: keep - size])
+                size += len(kept[-1])
             used = len(buffer) - len(inflater.unused_data)
             offset += used
             buffer = buffer[used:]
-        yield start, offset, head
+        yield start, offset, b"".join(kept)
