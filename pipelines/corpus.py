@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, fields
 
@@ -51,6 +52,16 @@ class JsonLines:
 
 def line_digest(line: str) -> bytes:
     return hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
+
+
+LEADING_DOC_ID = re.compile(r'\{"doc_id": "([0-9a-f]+)"')
+
+
+def line_doc_id(line: str) -> str:
+    """A document line's doc_id, without decoding its text and tables (a resumed crawl reads the
+    lines written before for their ids): `as_record` writes it first; any other line is decoded."""
+    found = LEADING_DOC_ID.match(line)
+    return found.group(1) if found else json.loads(line)["doc_id"]
 
 
 def as_record(item) -> dict:
@@ -104,7 +115,7 @@ class CorpusWriterPipeline:
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         self.seen = set()
         self.documents = JsonLines(self.snapshot.corpus_dir / "documents.jsonl",
-                                   lambda line: self.seen.add(json.loads(line)["doc_id"]))
+                                   lambda line: self.seen.add(line_doc_id(line)))
         self.attachments = JsonLines(self.snapshot.corpus_dir / "attachments.jsonl")
         self.failures = JsonLines(self.snapshot.crawl_dir / "failures.jsonl")
 

@@ -23,7 +23,7 @@ from scrapy import signals
 from archive.lines import sort_lines
 from archive.snapshot import Snapshot
 from crawler.items import Document, ReportFile, ReportPage
-from pipelines.corpus import JsonLines, complete_lines
+from pipelines.corpus import JsonLines, complete_lines, line_doc_id
 from pipelines.extract import NotAReport, doc_id_for, document_source
 
 DOCUMENT_FIELDS = {f.name for f in fields(Document)}
@@ -63,7 +63,7 @@ class WrittenDocumentsPipeline:
     def open_spider(self):
         offset = 0
         for line in complete_lines(self.path):  # also drops the torn last line a kill may leave
-            self.offsets[json.loads(line)["doc_id"]] = offset
+            self.offsets[line_doc_id(line)] = offset
             offset += len(line.encode("utf-8"))
         self.verdicts = JsonLines(self.not_reports_path, self.known_verdict)
 

@@ -229,6 +229,21 @@ def test_a_resumed_json_lines_file_writes_no_line_twice(tmp_path):
     assert path.read_text("utf-8") == '{"doc_id": "a", "text": "第一段"}\n{"doc_id": "b"}\n{"doc_id": "c", "text": "第三段"}\n'
 
 
+def test_a_document_line_gives_its_doc_id_without_being_decoded_whole(tmp_path):
+    """What a resumed crawl reads of each document written before: its doc_id, taken from the
+    line's start as the corpus writer writes it, from the whole JSON when written otherwise."""
+    from crawler.items import Document
+    from pipelines.corpus import JsonLines, as_record, line_doc_id
+
+    document = Document(**{f: None for f in Document.__dataclass_fields__} | {"doc_id": "0123abcd4567ef89", "text": "一"})
+    lines = JsonLines(tmp_path / "documents.jsonl")
+    lines.write(as_record(document))
+    lines.close()
+    assert line_doc_id((tmp_path / "documents.jsonl").read_text("utf-8")) == "0123abcd4567ef89"
+    assert line_doc_id('{"doc_id": "00ff", "text": "the rest is never decoded') == "00ff"
+    assert line_doc_id('{"text": "{\\"doc_id\\": \\"ffff\\"", "doc_id": "0000"}\n') == "0000"
+
+
 def test_replayed_headers_are_the_stored_bytes(tmp_path):
     from archive.records import RecordReader, scan_snapshot
 
