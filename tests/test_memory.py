@@ -9,6 +9,7 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.project import get_project_settings
 
+from crawler.guards import SoftNotFoundMiddleware
 from crawler.memory import DropParsedTree
 
 PAGE = b"<html><head><title>2024\xe5\xb9\xb4\xe6\x8a\xa5</title></head><body>" + b"<p><a href='/a'>a</a></p>" * 500 + b"</body></html>"
@@ -76,6 +77,21 @@ def test_a_failing_callback_frees_its_response_too(no_cyclic_gc):
     gone = weakref.ref(page)
     del page
     assert gone() is None
+
+
+def test_the_soft_404_check_leaves_no_tree_to_a_response_waiting_for_its_callback(no_cyclic_gc):
+    """The check parses every page as it is downloaded; the response then waits in the scraper's
+    queue (up to 16 report pages of 100 KB, each tree some ten times its page), so the tree must not
+    stay cached on it: the callback parses the page again."""
+    page = response()
+    assert SoftNotFoundMiddleware().process_response(page.request, page) is page  # a long page: it passes
+    assert page._cached_selector is None
+    gone = weakref.ref(page)
+    del page
+    assert gone() is None
+    again = response()
+    SoftNotFoundMiddleware().process_response(again.request, again)
+    assert list(read(again))[0].url == "http://www.example.gov.cn/a"  # the callback reads it as before
 
 
 def test_the_middleware_is_next_to_the_engine():
