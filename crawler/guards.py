@@ -17,7 +17,6 @@ from scrapy.utils.response import get_meta_refresh
 
 from .failures import Refused
 from .frontier import JOURNALED_KEY
-from .memory import drop_parsed_tree
 from .scope import crawl_hosts, in_scope
 
 SHORT_PAGE = 400  # characters of visible text: a report, a list, even a 指南 has more
@@ -71,9 +70,6 @@ class SoftNotFoundMiddleware:
         if not isinstance(response, HtmlResponse):
             return response
         text = visible_text(response, enough=SHORT_PAGE)
-        # the tree goes now, not with the callback's output: the response may wait in the scraper's
-        # queue behind others (16 report pages of 100 KB: some 16 MiB of trees held for nothing)
-        drop_parsed_tree(response)
         if len(text) > SHORT_PAGE:
             return response
         _, target = get_meta_refresh(response)
