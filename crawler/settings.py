@@ -101,6 +101,7 @@ ADDONS = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.memory.DecodeLater": 0,  # its process_response last: a response waits for its callback with its bytes only
     "crawler.scope.ScopeMiddleware": 45,  # first: nothing off the portals' hosts goes further
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.retry.BackoffRetryMiddleware": 550,

@@ -9,7 +9,8 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.project import get_project_settings
 
-from crawler.memory import DropParsedTree
+from crawler.guards import SoftNotFoundMiddleware
+from crawler.memory import DecodeLater, DropParsedTree
 
 PAGE = b"<html><head><title>2024\xe5\xb9\xb4\xe6\x8a\xa5</title></head><body>" + b"<p><a href='/a'>a</a></p>" * 500 + b"</body></html>"
 
@@ -76,6 +77,42 @@ def test_a_failing_callback_frees_its_response_too(no_cyclic_gc):
     gone = weakref.ref(page)
     del page
     assert gone() is None
+
+
+def test_a_downloaded_page_waits_for_its_callback_with_its_bytes_only(no_cyclic_gc):
+    """The soft-404 check parses every page as it is downloaded, and the response may then wait in
+    the scraper's queue (16 report pages of 100 KB, each tree some ten times its page): past the
+    downloader it holds no text and no tree, and the callback reads it as it would have."""
+    page = response()
+    assert SoftNotFoundMiddleware().process_response(page.request, page) is page  # a long page: it passes
+    assert page._cached_selector is not None and page._cached_ubody is not None
+    text = page.text
+    assert DecodeLater().process_response(page.request, page) is page
+    assert page._cached_selector is None and page._cached_ubody is None
+    assert page.text == text and page.encoding == "utf-8"
+    assert [r.url for r in read(page)] == ["http://www.example.gov.cn/a"] * 3
+    page._cached_selector = None
+    gone = weakref.ref(page)
+    del page
+    assert gone() is None
+
+
+@pytest.mark.parametrize("body", [
+    "\ufeff<html><body><p>正文</p></body></html>".encode("utf-8"),  # a BOM, no declaration
+    "<html><head><meta charset=gbk></head><body><p>正文</p></body></html>".encode("gbk"),
+    ("<html><body><p>" + "没有声明的正文，" * 20 + "</p></body></html>").encode("gb18030"),  # detected
+])
+def test_a_page_decoded_again_is_the_same_text(body):
+    url = "http://www.example.gov.cn/a.html"
+    first = HtmlResponse(url, body=body)
+    text, found = first.text, first.encoding
+    DecodeLater().process_response(first.request, first)
+    assert (first.text, first.encoding) == (text, found)
+
+
+def test_the_downloader_leaves_a_response_last_to_decode_later():
+    middlewares = get_project_settings().getdict("DOWNLOADER_MIDDLEWARES")
+    assert middlewares["crawler.memory.DecodeLater"] == min(v for v in middlewares.values() if v is not None)
 
 
 def test_the_middleware_is_next_to_the_engine():
