@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from parsel import Selector
 from scrapy.http import HtmlResponse
 from scrapy.utils.response import get_meta_refresh
 
@@ -45,8 +46,22 @@ def text_nodes(body):
 def visible_text(response: HtmlResponse, enough: int | None = None) -> str:
     """The text a reader sees in the body, stripped; read only until it is longer than `enough`
     characters when that is all the caller needs to know (every response passes here: an XPath
-    over the whole page was a hotspot)."""
-    body = next(response.selector.root.iter("body"), None)
+    over the whole page was a hotspot). A page longer than `PREFIX` characters is first parsed only
+    that far: its first text is enough to show most pages long, and the whole page's tree is left
+    to its callback (`crawler.memory.DecodeLater` drops what a check built, so a whole tree here
+    would be built twice)."""
+    if enough is not None and len(response.text) > PREFIX:
+        text = body_text(Selector(text=response.text[:PREFIX], type="html").root, enough)
+        if len(text) > enough:
+            return text
+    return body_text(response.selector.root, enough)
+
+
+PREFIX = 16384  # characters
+
+
+def body_text(root, enough: int | None) -> str:
+    body = next(root.iter("body"), None)
     pieces, length, start, end = [], 0, None, 0  # start, end: of the stripped text so far
     for piece in text_nodes(body) if body is not None else ():
         if piece.strip():

@@ -50,3 +50,30 @@ def test_a_page_nested_two_thousand_deep_is_read_without_recursion():
     assert visible_text(response) == "该信息已删除"
     with pytest.raises(Refused):
         SoftNotFoundMiddleware().process_response(None, response)
+
+
+def test_a_long_page_is_shown_long_by_its_first_part_and_left_unparsed():
+    """A page longer than the part parsed first: its first text shows it long, and the whole page
+    is left for its callback to parse (the check's tree would be dropped and built again)."""
+    from crawler.guards import PREFIX
+
+    long_page = page("<body>" + "<p>第一段文字，</p>" * 3000 + "<p>该页面已删除</p></body>")
+    assert len(long_page.text) > PREFIX
+    cut = visible_text(long_page, enough=SHORT_PAGE)
+    assert long_page._cached_selector is None
+    assert SoftNotFoundMiddleware().process_response(None, long_page) is long_page
+    assert long_page._cached_selector is None
+    assert len(cut) > SHORT_PAGE and by_definition(long_page).startswith(cut)
+
+
+@pytest.mark.parametrize("hidden", ["<!-- {} -->", "<script>{}</script>", "<style>{}</style>", "<title>{}</title>"])
+def test_a_short_page_behind_a_long_hidden_part_is_still_read_whole(hidden):
+    """What hides text (a comment, a script, a style, the head's title) cut by the first part's end:
+    the first part shows no long text, so the whole page is read, and its soft 404 is found."""
+    filler = hidden.format("注释字" * 8000)
+    where = ("<head>{}</head><body>" if "title" in hidden else "<head></head><body>{}").format(filler)
+    response = page("<html>" + where + "<p>该信息已删除</p></body></html>")
+    assert len(response.text) > 16384
+    assert visible_text(response, enough=SHORT_PAGE) == by_definition(response) == "该信息已删除"
+    with pytest.raises(Refused):
+        SoftNotFoundMiddleware().process_response(None, response)
