@@ -60,7 +60,12 @@ class Capture:
 
 
 def metadata_fields(record) -> dict[str, str]:
-    text = record.content_stream().read().decode("utf-8", "replace")
+    return fields_of(record.content_stream().read())
+
+
+def fields_of(block: bytes) -> dict[str, str]:
+    """The `name: value` lines of a metadata record's block."""
+    text = block.decode("utf-8", "replace")
     return dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
 
 
@@ -84,8 +89,7 @@ def scan_file(stream, snapshot: str, filename: str) -> tuple[list[Capture], dict
         if kind == "metadata":
             if len(content) < at + length:
                 raise UnusualWarc(f"{filename}: metadata record at {offset} longer than what was kept")
-            text = content[at: at + length].decode("utf-8", "replace")
-            meta[fields.get("warc-concurrent-to")] = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+            meta[fields.get("warc-concurrent-to")] = fields_of(content[at: at + length])
         elif kind in ("response", "revisit") and length and url.startswith(("http:", "https:")):
             status_line, headers, end = read_head(content, at)
             if end is None and len(content) >= KEPT_OF_MEMBER:

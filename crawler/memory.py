@@ -31,8 +31,8 @@ def drop_decoded(response) -> None:
 
 class DecodeLater:
     """A downloader middleware on the engine's side of all: the checks of a download (the soft-404
-    check reads every page's visible text through its tree, the meta refresh its text) leave both
-    on the response, which may then wait in the scraper's queue behind others. A 100 KB report page
+    check reads a page's visible text through a tree, the whole page's for a short one, the meta
+    refresh its text) leave both on the response, which may then wait in the scraper's queue behind others. A 100 KB report page
     holds its text (180 KB) and its lxml tree (some 1 MiB) besides its body, so 16 of them waiting
     held some 15 MiB for nothing: the callback decodes and parses its page again (about 1 ms of CPU
     for 100 KB)."""

@@ -4,6 +4,7 @@ and re-extraction make gives what warcio's parser gives, and leaves to it what i
 from __future__ import annotations
 
 import gzip
+
 import pytest
 
 from archive.records import UnusualWarc, scan_file, scan_file_parsed, scan_snapshot
@@ -72,6 +73,7 @@ def test_a_file_the_quick_scan_cannot_read_goes_to_the_parser(tmp_path, shape):
             scan_snapshot(None, "s", warc)
         assert shape == "one member"
         return
+
     def shown(captures):
         return [(c.url, c.record_id, c.status, c.location, c.headers) for c in captures]
 
