@@ -23,7 +23,11 @@ big enough for the largest of `--pages` (default 5000,10000,50000) with no delay
 peak RSS (VmHWM) is read as the portal's log reaches each count, with its growth from the first two
 counts (a crawl of a thousand portals fetches their home pages and lists first: its first documents
 come after 5000 pages; the readers are imported when the extraction pipeline opens, what their first
-use costs comes with the first documents). The crawl is stopped after the last.
+use costs comes with the first documents). The crawl is stopped after the last. So the first count
+reads a crawl that has read no report yet; first, one worker crawls the whole of a scale of about
+the first count's pages (reports and files read, to the end), and each later count's peak is also
+given against that crawl's: memory against the size of the crawl, the same kinds of pages on both
+sides.
 
 A redis-server of its own runs on a free port in a temporary folder; everything (portal processes,
 Redis, temporary folders) is stopped and removed on the way out, Ctrl-C included. Nothing is asserted.
@@ -270,9 +274,35 @@ def start_worker(target: Target, portal: ServedPortal, redis_url: str, store: Pa
                             start_new_session=True)
 
 
+def whole_crawl_peak(pages: int, portal_processes: int, redis_url: str, work: Path) -> tuple[int, int]:
+    """Peak RSS (KiB, the last VmHWM read before the worker ended) and requests of one worker's whole
+    crawl of about `pages` pages: its reports and files read, as a bigger crawl's are."""
+    target = Target(None, max(1, pages // MEAN_PAGES_PER_COPY), "0")
+    print(f"  a whole crawl of about {pages} pages, {target.describe()} ...", flush=True)
+    peak = 0
+    try:
+        with ServedPortal(target.scale, portal_processes, "0") as portal:
+            worker, fetched = start_worker(target, portal, redis_url, work / "memory-whole"), LogCounter(portal.log)
+            try:
+                while worker.poll() is None:
+                    try:
+                        peak = peak_rss_kib(worker.pid)
+                    except (OSError, RuntimeError):  # ended between poll and read
+                        break
+                    time.sleep(0.2)
+            finally:
+                stop_group(worker)
+            return peak, fetched()
+    finally:
+        target.remove()
+
+
 def memory(args, redis_url: str, work: Path) -> None:
-    """Peak RSS of one worker at each of `args.pages` pages fetched."""
+    """Peak RSS of one worker at each of `args.pages` pages fetched, and of a whole crawl of the
+    first count."""
     counts = sorted(map(int, args.pages.split(",")))
+    whole, whole_requests = whole_crawl_peak(counts[0], args.portal_processes, redis_url.rsplit("/", 1)[0] + "/2", work)
+    print(f"  {counts[0]:>7} pages, a whole crawl: peak RSS {whole / 1024:.1f} MiB ({whole_requests} requests)", flush=True)
     target = Target(None, counts[-1] // PAGES_PER_COPY + 1, "0")
     peaks, started = {}, time.monotonic()
     print(f"memory of one worker (scrapy crawl portals -s REDIS_URL=…, full pipeline), {target.describe()}, "
@@ -289,6 +319,8 @@ def memory(args, redis_url: str, work: Path) -> None:
                         if count not in peaks and now >= count:
                             peaks[count] = rss = peak_rss_kib(worker.pid)
                             growth = "".join(f"  {rss / peaks[c] - 1:+.1%} from {c}" for c in counts[:2] if c < count)
+                            if count > counts[0]:
+                                growth += f"  {rss / whole - 1:+.1%} from the whole crawl of {counts[0]}"
                             print(f"  {count:>7} pages: peak RSS {rss / 1024:.1f} MiB ({now} requests, "
                                   f"{time.monotonic() - started:.0f} s){growth}", flush=True)
             finally:
@@ -301,6 +333,7 @@ def memory(args, redis_url: str, work: Path) -> None:
 
 
 PAGES_PER_COPY = 40  # requests a crawl makes of one copy: about 50 on average (32 copies: 1622), so a margin
+MEAN_PAGES_PER_COPY = 50  # for a whole crawl of about N pages (100 copies: 4996 requests)
 
 
 def main() -> None:
