@@ -100,7 +100,7 @@ def main() -> None:
                                 files.append((float(at), url))
                     try:
                         st, kinds = proc_status(worker.pid, ("VmRSS", "VmHWM", "Threads")), by_kind(worker.pid)
-                    except (FileNotFoundError, ProcessLookupError):
+                    except (OSError, RuntimeError):  # ended between poll and read (a zombie has no VmRSS)
                         break
                     t = time.monotonic() - started
                     out.write(f"{t:.1f}\t{now}\t{st['VmRSS']}\t{st['VmHWM']}\t{kinds['heap']}\t{kinds['anon']}\t"
