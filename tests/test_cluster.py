@@ -190,6 +190,9 @@ def kill_while_in_flight(workers: dict[str, subprocess.Popen], server: redis.Red
             if not (ready() and server.hlen(f"nianbao:{SPIDER}:flight:{name}")):
                 continue
             os.killpg(proc.pid, signal.SIGSTOP)
+            # a command the worker sent just before it stopped may still wait in Redis's socket (a
+            # request taken: one more in flight); what it holds is read once Redis has run it
+            time.sleep(0.2)
             held = server.hvals(f"nianbao:{SPIDER}:flight:{name}")
             if held:
                 os.killpg(proc.pid, signal.SIGKILL)
