@@ -6,8 +6,9 @@ pages in one column, the column's further pages are dropped and one failure line
 
 It keeps the hashes of the list pages met and a count per column's hash, not sets of URLs: this
 state lasts as long as the crawl, and the URL sets of the 6 677 columns a worker met in 35 000
-pages take 2.8 MiB (two pages each, tracemalloc), the hashes 1.5. Python's string hash is 64 bits and stable within a process, which is as
-long as the limit is kept; two URLs of one crawl sharing one is not to be expected.
+pages take 2.8 MiB (two pages each, tracemalloc), the hashes 1.5. Python's string hash is 64 bits
+and stable within a process, which is as long as the limit is kept; two URLs of one crawl sharing
+one is not to be expected.
 """
 
 from __future__ import annotations
