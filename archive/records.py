@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,12 +69,35 @@ def fields_of(block: bytes) -> dict[str, str]:
     return dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
 
 
+@dataclass(frozen=True)
+class Metadata:
+    """The fields of a metadata record, and the record it is about (its WARC-Concurrent-To)."""
+
+    concurrent_to: str | None
+    fields: dict[str, str]
+
+
+def collected(entries: Iterator[Capture | Metadata]) -> tuple[list[Capture], dict[str, dict]]:
+    captures, meta = [], {}
+    for entry in entries:
+        if isinstance(entry, Metadata):
+            meta[entry.concurrent_to] = entry.fields
+        else:
+            captures.append(entry)
+    return captures, meta
+
+
 def scan_file(stream, snapshot: str, filename: str) -> tuple[list[Capture], dict[str, dict]]:
-    """The captures of one WARC stream in file order, and metadata fields by concurrent record id.
+    """The captures of one WARC stream in file order, and metadata fields by concurrent record id."""
+    return collected(file_entries(stream, snapshot, filename))
+
+
+def file_entries(stream, snapshot: str, filename: str) -> Iterator[Capture | Metadata]:
+    """The captures and metadata records of one WARC stream, one at a time in file order.
     Each record is its own gzip member (as every WARC writer here makes them): its heads are read
     from the member's first bytes, with no parser of the whole stream (warcio's took two thirds of
-    a resumed crawl's scan of its files). `UnusualWarc` if the file is not so: `scan_file_parsed`."""
-    captures, meta = [], {}
+    a resumed crawl's scan of its files). `UnusualWarc` if the file is not so (after what came
+    before it): `file_entries_parsed`."""
     for offset, _, content in gzip_members(stream, keep=KEPT_OF_MEMBER, whole=True):
         warc_line, warc_headers, at = read_head(content, 0)
         if not warc_line.startswith("WARC/") or at is None:
@@ -89,7 +112,7 @@ def scan_file(stream, snapshot: str, filename: str) -> tuple[list[Capture], dict
         if kind == "metadata":
             if len(content) < at + length:
                 raise UnusualWarc(f"{filename}: metadata record at {offset} longer than what was kept")
-            meta[fields.get("warc-concurrent-to")] = fields_of(content[at: at + length])
+            yield Metadata(fields.get("warc-concurrent-to"), fields_of(content[at: at + length]))
         elif kind in ("response", "revisit") and length and url.startswith(("http:", "https:")):
             status_line, headers, end = read_head(content, at)
             if end is None and len(content) >= KEPT_OF_MEMBER:
@@ -97,15 +120,14 @@ def scan_file(stream, snapshot: str, filename: str) -> tuple[list[Capture], dict
             if not status_line and kind == "revisit" and end is None:
                 continue  # a revisit without HTTP headers (warcio: none either)
             protocol_status = status_line.split(" ", 1)
-            captures.append(Capture(
+            yield Capture(
                 url=url, record_id=fields.get("warc-record-id"), date=fields.get("warc-date"),
                 digest=fields.get("warc-payload-digest") or "",
                 status=int((protocol_status[1] if len(protocol_status) > 1 else "").split(" ", 1)[0] or 0),
                 location=Location(snapshot, filename, offset), revisit=kind == "revisit", headers=headers,
                 truncated=bool(fields.get("warc-truncated")), refers_to=fields.get("warc-refers-to"),
                 refers_to_uri=fields.get("warc-refers-to-target-uri"), refers_to_date=fields.get("warc-refers-to-date"),
-            ))
-    return captures, meta
+            )
 
 
 KEPT_OF_MEMBER = 1 << 20  # bytes of a record kept while scanning: its heads; a metadata record whole
@@ -148,14 +170,18 @@ def read_head(content: bytes, at: int) -> tuple[str, list[tuple[str, str]], int 
 
 def scan_file_parsed(stream, snapshot: str, filename: str) -> tuple[list[Capture], dict[str, dict]]:
     """`scan_file` through warcio's parser, for any WARC file it reads."""
-    captures, meta = [], {}
+    return collected(file_entries_parsed(stream, snapshot, filename))
+
+
+def file_entries_parsed(stream, snapshot: str, filename: str) -> Iterator[Capture | Metadata]:
+    """`file_entries` through warcio's parser."""
     records = ArchiveIterator(stream)
     for record in records:
-        headers = record.rec_headers
+        headers, capture = record.rec_headers, None
         if record.rec_type == "metadata":
-            meta[headers.get_header("WARC-Concurrent-To")] = metadata_fields(record)
+            yield Metadata(headers.get_header("WARC-Concurrent-To"), metadata_fields(record))
         elif record.rec_type in ("response", "revisit") and record.http_headers is not None:
-            captures.append(Capture(
+            capture = Capture(
                 url=headers.get_header("WARC-Target-URI"), record_id=headers.get_header("WARC-Record-ID"),
                 date=headers.get_header("WARC-Date"), digest=headers.get_header("WARC-Payload-Digest") or "",
                 status=int(record.http_headers.get_statuscode() or 0), location=Location(snapshot, filename, 0),
@@ -164,11 +190,11 @@ def scan_file_parsed(stream, snapshot: str, filename: str) -> tuple[list[Capture
                 refers_to=headers.get_header("WARC-Refers-To"),
                 refers_to_uri=headers.get_header("WARC-Refers-To-Target-URI"),
                 refers_to_date=headers.get_header("WARC-Refers-To-Date"),
-            ))
+            )
         records.read_to_end(record)
-        if captures and captures[-1].record_id == headers.get_header("WARC-Record-ID"):
-            captures[-1].location = Location(snapshot, filename, records.get_record_offset())
-    return captures, meta
+        if capture is not None:
+            capture.location = Location(snapshot, filename, records.get_record_offset())
+            yield capture
 
 
 def resolve_payloads(captures: list[Capture], meta: dict[str, dict]) -> None:
@@ -186,15 +212,32 @@ def resolve_payloads(captures: list[Capture], meta: dict[str, dict]) -> None:
             c.payload_at = Location(fields[REFERS_TO_SNAPSHOT], fields[REFERS_TO_FILE], int(fields[REFERS_TO_OFFSET]))
 
 
+def warc_files(store, snapshot_id: str, warc_dir: Path | None = None) -> list[tuple[str, Callable]]:
+    """(name, a function opening it) of each WARC file of a snapshot, in name (= time) order; from a
+    local folder if given."""
+    if warc_dir is not None:
+        return [(path.name, lambda path=path: open(path, "rb")) for path in sorted(warc_dir.glob("*.warc.gz"))]
+    return [(key.rsplit("/", 1)[-1], lambda key=key: store.open(key))
+            for key in sorted(store.keys(f"snapshots/{snapshot_id}/warc")) if key.endswith(".warc.gz")]
+
+
+def snapshot_entries(store, snapshot_id: str, warc_dir: Path | None = None) -> Iterator[Capture | Metadata]:
+    """The captures and metadata records of a snapshot one at a time, holding none of them: for a
+    reader that keeps little of each. A file `file_entries` finds unusual part way is read again
+    through warcio's parser, so the entries before that point come twice."""
+    for name, opened in warc_files(store, snapshot_id, warc_dir):
+        try:
+            with opened() as stream:
+                yield from file_entries(stream, snapshot_id, name)
+        except UnusualWarc:
+            with opened() as stream:
+                yield from file_entries_parsed(stream, snapshot_id, name)
+
+
 def scan_snapshot(store, snapshot_id: str, warc_dir: Path | None = None) -> list[Capture]:
     """Every capture of a snapshot, files in name (= time) order; from a local folder if given."""
     captures, meta = [], {}
-    if warc_dir is not None:
-        files = [(path.name, lambda path=path: open(path, "rb")) for path in sorted(warc_dir.glob("*.warc.gz"))]
-    else:
-        files = [(key.rsplit("/", 1)[-1], lambda key=key: store.open(key))
-                 for key in sorted(store.keys(f"snapshots/{snapshot_id}/warc")) if key.endswith(".warc.gz")]
-    for name, opened in files:
+    for name, opened in warc_files(store, snapshot_id, warc_dir):
         try:
             with opened() as stream:
                 found, fields = scan_file(stream, snapshot_id, name)

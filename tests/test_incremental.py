@@ -19,6 +19,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from conftest import ROOT, run_nianbao
 from test_s3_store import s3  # noqa: F401  (the moto server fixture)
+from archive.records import scan_snapshot
+from archive.wacz import referred_records
 from crawler.urls import canonical_url
 from pipelines.extract import doc_id_for
 from replica import editions
@@ -141,6 +143,17 @@ def test_unchanged_pages_are_asked_conditionally_and_archived_as_revisits(recraw
     changed = doc_id(editions.CHANGED)
     assert next(r for r in second.records if r[1].get_header("WARC-Record-ID") ==
                 second.documents[changed]["warc_record_id"])[0] == "response"
+
+
+def test_the_records_a_recrawl_refers_to_are_found_one_record_at_a_time(recrawl):
+    """What the WACZ copies of the previous snapshot: the same records as the whole scan's
+    resolved captures name, though read keeping only ids."""
+    first, second = recrawl
+    resolved = {c.payload_at for c in scan_snapshot(None, second.id, second.root / "warc")
+                if c.payload_at and c.payload_at.snapshot != second.id}
+    referred = referred_records(second.root, second.id)
+    assert list(referred) == [first.id] and len(resolved) >= 3
+    assert referred[first.id] == sorted(resolved, key=lambda at: (at.filename, at.offset))
 
 
 def test_the_recrawl_verifies_reextracts_and_replays_on_its_own(recrawl, tmp_path):
