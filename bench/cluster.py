@@ -26,8 +26,9 @@ come after 5000 pages; the readers are imported when the extraction pipeline ope
 use costs comes with the first documents). The crawl is stopped after the last. So the first count
 reads a crawl that has read no report yet; first, one worker crawls the whole of a scale of about
 the first count's pages (reports and files read, to the end), and each later count's peak is also
-given against that crawl's: memory against the size of the crawl, the same kinds of pages on both
-sides.
+given against that crawl's peak while it crawled: memory against the size of the crawl, the same
+kinds of pages on both sides. That crawl's peak with its close (the last worker merges, indexes,
+packages and seals the snapshot) is printed too.
 
 A redis-server of its own runs on a free port in a temporary folder; everything (portal processes,
 Redis, temporary folders) is stopped and removed on the way out, Ctrl-C included. Nothing is asserted.
@@ -274,25 +275,29 @@ def start_worker(target: Target, portal: ServedPortal, redis_url: str, store: Pa
                             start_new_session=True)
 
 
-def whole_crawl_peak(pages: int, portal_processes: int, redis_url: str, work: Path) -> tuple[int, int]:
-    """Peak RSS (KiB, the last VmHWM read before the worker ended) and requests of one worker's whole
-    crawl of about `pages` pages: its reports and files read, as a bigger crawl's are."""
+def whole_crawl_peak(pages: int, portal_processes: int, redis_url: str, work: Path) -> tuple[int, int, int]:
+    """Peak RSS (KiB) of one worker's whole crawl of about `pages` pages (its reports and files read,
+    as a bigger crawl's are): while it crawled (the last VmHWM read while the portal still received
+    requests) and in all (its close included: the merge, index, package and seal); and its requests."""
     target = Target(None, max(1, pages // MEAN_PAGES_PER_COPY), "0")
     print(f"  a whole crawl of about {pages} pages, {target.describe()} ...", flush=True)
-    peak = 0
+    peak = crawling = 0
     try:
         with ServedPortal(target.scale, portal_processes, "0") as portal:
             worker, fetched = start_worker(target, portal, redis_url, work / "memory-whole"), LogCounter(portal.log)
+            requests = 0
             try:
                 while worker.poll() is None:
                     try:
                         peak = peak_rss_kib(worker.pid)
                     except (OSError, RuntimeError):  # ended between poll and read
                         break
+                    if (now := fetched()) > requests:
+                        requests, crawling = now, peak
                     time.sleep(0.2)
             finally:
                 stop_group(worker)
-            return peak, fetched()
+            return crawling, peak, fetched()
     finally:
         target.remove()
 
@@ -301,8 +306,9 @@ def memory(args, redis_url: str, work: Path) -> None:
     """Peak RSS of one worker at each of `args.pages` pages fetched, and of a whole crawl of the
     first count."""
     counts = sorted(map(int, args.pages.split(",")))
-    whole, whole_requests = whole_crawl_peak(counts[0], args.portal_processes, redis_url.rsplit("/", 1)[0] + "/2", work)
-    print(f"  {counts[0]:>7} pages, a whole crawl: peak RSS {whole / 1024:.1f} MiB ({whole_requests} requests)", flush=True)
+    whole, closed, whole_requests = whole_crawl_peak(counts[0], args.portal_processes, redis_url.rsplit("/", 1)[0] + "/2", work)
+    print(f"  {counts[0]:>7} pages, a whole crawl: peak RSS {whole / 1024:.1f} MiB while it crawled, {closed / 1024:.1f} "
+          f"with its close ({whole_requests} requests)", flush=True)
     target = Target(None, counts[-1] // PAGES_PER_COPY + 1, "0")
     peaks, started = {}, time.monotonic()
     print(f"memory of one worker (scrapy crawl portals -s REDIS_URL=…, full pipeline), {target.describe()}, "
