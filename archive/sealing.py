@@ -68,8 +68,8 @@ def seal_snapshot(snapshot: Snapshot, settings) -> None:
         scope["depends_on"] = sorted({r["snapshot"] for r in json.loads(referred.read_text("utf-8"))})
     logger.info("sealing snapshot %s", snapshot.id)
     detach_crawl_log(snapshot.crawl_dir / CRAWL_LOG)  # the log the seal hashes must not grow after it
-    manifest = seal(snapshot.root, snapshot_id=snapshot.id, scope=scope, counts=summary.get("totals", {}))
-    logger.info("sealed snapshot %s: %d files", snapshot.id, len(manifest["resources"]))
+    files = seal(snapshot.root, snapshot_id=snapshot.id, scope=scope, counts=summary.get("totals", {}))
+    logger.info("sealed snapshot %s: %d files", snapshot.id, files)
     if store.remote:
         status = publish(snapshot.root, store, snapshot.id,
                          patience=settings.getfloat("NIANBAO_STORE_PATIENCE", 600))

@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from archive.manifest import seal
 from conftest import run_nianbao
 
 
@@ -27,6 +28,21 @@ def test_a_finished_crawl_is_sealed_and_verifies(offline_crawl):
     assert subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=root).returncode == 0
     proc = run_nianbao("verify", str(root), timeout=120)
     assert proc.returncode == 0 and "OK" in proc.stdout
+
+
+def test_the_manifest_written_file_by_file_is_the_json_of_the_whole(copy_of_snapshot, tmp_path):
+    """`seal` writes each file's entry as it hashes it: the manifest is, byte for byte, what
+    json.dumps makes of it whole (and of an empty list, for a folder with no file)."""
+    (copy_of_snapshot / "manifest.json").unlink()
+    assert seal(copy_of_snapshot, snapshot_id=copy_of_snapshot.name, scope={"spider": "中文"}) > 100
+    text = (copy_of_snapshot / "manifest.json").read_text("utf-8")
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=1)
+    assert run_nianbao("verify", str(copy_of_snapshot), timeout=120).returncode == 0
+    (tmp_path / "empty").mkdir()
+    assert seal(tmp_path / "empty", snapshot_id="X") == 0
+    text = (tmp_path / "empty" / "manifest.json").read_text("utf-8")
+    assert json.loads(text)["resources"] == [] and text == json.dumps(json.loads(text), ensure_ascii=False, indent=1)
+    assert (tmp_path / "empty" / "SHA256SUMS").read_text() == ""
 
 
 def test_verify_names_an_altered_file(copy_of_snapshot):
