@@ -35,7 +35,9 @@ def read_cell(raw: str) -> Cell:
     return Cell(raw, kind, number, unit, list(groups))
 
 
-@lru_cache(maxsize=1 << 16)  # a cell is read as a label's neighbour, then as a value: once
+# a cell is read as a label's neighbour, then as a value: once. A few reports' worth (see
+# pipelines.statistics.form.normalize)
+@lru_cache(maxsize=1 << 12)
 def reading(raw: str) -> tuple:
     """(kind, number, unit, groups) of a cell's text."""
     text = " ".join(unicodedata.normalize("NFKC", raw).split())
