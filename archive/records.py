@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -234,8 +234,12 @@ def snapshot_entries(store, snapshot_id: str, warc_dir: Path | None = None) -> I
                 yield from file_entries_parsed(stream, snapshot_id, name)
 
 
-def scan_snapshot(store, snapshot_id: str, warc_dir: Path | None = None) -> list[Capture]:
-    """Every capture of a snapshot, files in name (= time) order; from a local folder if given."""
+def scan_snapshot(store, snapshot_id: str, warc_dir: Path | None = None,
+                  headers: Collection[str] | None = None) -> list[Capture]:
+    """Every capture of a snapshot, files in name (= time) order; from a local folder if given.
+    With `headers` (lower-case names) each capture keeps only these of its HTTP headers, and of the
+    metadata fields only where its payload is: for a reader that holds a snapshot's captures for
+    the length of a crawl (whole, about 3 KiB a capture)."""
     captures, meta = [], {}
     for name, opened in warc_files(store, snapshot_id, warc_dir):
         try:
@@ -244,6 +248,10 @@ def scan_snapshot(store, snapshot_id: str, warc_dir: Path | None = None) -> list
         except UnusualWarc:
             with opened() as stream:
                 found, fields = scan_file_parsed(stream, snapshot_id, name)
+        if headers is not None:
+            for capture in found:
+                capture.headers = [(k, v) for k, v in capture.headers if k.lower() in headers]
+            fields = {record_id: f for record_id, f in fields.items() if REFERS_TO_SNAPSHOT in f}
         captures += found
         meta.update(fields)
     resolve_payloads(captures, meta)

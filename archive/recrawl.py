@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 PREVIOUS_META_KEY = "nianbao_previous"  # the FirstCapture a conditional request's validators came from
 VALIDATED_META_KEY = "nianbao_validated_url"  # the URL the conditional headers were added for
 NOT_MODIFIED = "not-modified"
+VALIDATORS = ("etag", "last-modified")  # what the previous snapshot's captures keep of their headers
 
 
 def first_capture(c: Capture) -> FirstCapture:
@@ -58,7 +59,7 @@ class PreviousSnapshot:
             if before is None:
                 return cls()
             local = store.path(f"snapshots/{before}/warc") if isinstance(store, LocalStore) else None
-            captures = scan_snapshot(store, before, local)
+            captures = scan_snapshot(store, before, local, headers=VALIDATORS)
         except Exception as exc:  # an unreadable store must not stop the crawl: it is then a full one
             logger.warning("previous snapshot unreadable (%s: %s): not an incremental crawl", type(exc).__name__, exc)
             return cls()

@@ -79,3 +79,20 @@ def test_a_file_the_quick_scan_cannot_read_goes_to_the_parser(tmp_path, shape):
 
     assert shown(scan_snapshot(None, "s", warc)) == shown(expected)
     assert [c.url for c in expected][:2] == ["http://www.example.gov.cn/0", "http://www.example.gov.cn/1"]
+
+
+def test_a_snapshot_scanned_for_its_validators_keeps_them_and_where_each_payload_is(offline_crawl):
+    """What an incremental crawl holds of the previous snapshot for its whole length: the same
+    captures, payload locations and validators, without the other headers."""
+    from archive.recrawl import VALIDATORS
+
+    root = offline_crawl.root
+    whole = scan_snapshot(None, root.name, root / "warc")
+    slim = scan_snapshot(None, root.name, root / "warc", headers=VALIDATORS)
+
+    def kept(c):
+        return c.url, c.record_id, c.status, c.digest, c.revisit, c.truncated, c.payload_at, c.header("ETag"), c.header("Last-Modified")
+
+    assert [kept(c) for c in slim] == [kept(c) for c in whole] and len(whole) > 300
+    assert any(c.header("ETag") for c in slim) and all(len(c.headers) <= 2 for c in slim)
+    assert sum(len(c.headers) for c in whole) > 5 * len(whole)
