@@ -7,8 +7,12 @@ record in its gzip file, and filename (relative to the WACZ's `archive/`).
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
+import tempfile
+from contextlib import ExitStack
+from itertools import islice
 from pathlib import Path
 
 import surt
@@ -42,13 +46,25 @@ def record_lines(path: Path):
             yield f"{surt.surt(url)} {iso_date_to_timestamp(headers.get_header('WARC-Date'))} {json.dumps(index)}\n"
 
 
-def write_index(warc_files: list[Path], out: Path) -> int:
-    """Write the sorted index of these files; how many lines. Lines (~300 B each) are sorted in
-    memory: a few hundred MB at a million records, far beyond one snapshot of ours."""
-    lines = sorted(line for path in warc_files for line in record_lines(path))
+RUN = 100_000  # index lines sorted in memory at a time (some 30 MB)
+
+
+def write_index(warc_files: list[Path], out: Path, run: int = RUN) -> int:
+    """Write the sorted index of these files; how many lines. The lines (~300 B each) are sorted
+    `run` at a time into temporary files, then merged: a national crawl's millions of records never
+    sit in memory together."""
+    lines = (line for path in warc_files for line in record_lines(path))
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".part")
-    with open(partial, "w", encoding="utf-8") as stream:
-        stream.writelines(lines)
+    partial, count = out.with_name(out.name + ".part"), 0
+    with tempfile.TemporaryDirectory(prefix="nianbao-cdxj-") as tmp, ExitStack() as runs:
+        sorted_runs = []
+        while chunk := sorted(islice(lines, run)):
+            count += len(chunk)
+            path = Path(tmp) / f"{len(sorted_runs)}.cdxj"
+            with open(path, "w", encoding="utf-8", newline="") as stream:
+                stream.writelines(chunk)
+            sorted_runs.append(runs.enter_context(open(path, encoding="utf-8", newline="")))
+        with open(partial, "w", encoding="utf-8", newline="") as stream:
+            stream.writelines(heapq.merge(*sorted_runs))
     partial.replace(out)
-    return len(lines)
+    return count
