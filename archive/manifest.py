@@ -26,8 +26,10 @@ def sha256_file(path: Path) -> str:
 
 
 def snapshot_files(root: Path) -> list[str]:
-    """Every file of a snapshot but the seal itself, relative to it, in a stable order."""
-    return sorted(rel for p in root.rglob("*") if p.is_file() and (rel := p.relative_to(root).as_posix()) not in SEAL_FILES)
+    """Every file of a snapshot but the seal itself, relative to it, in a stable order: that of their
+    paths (folder by folder, as a `Path` sorts)."""
+    return sorted((rel for p in root.rglob("*") if p.is_file() and (rel := p.relative_to(root).as_posix()) not in SEAL_FILES),
+                  key=lambda rel: rel.split("/"))
 
 
 def software_version() -> str:

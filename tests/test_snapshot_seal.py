@@ -37,6 +37,8 @@ def test_the_manifest_written_file_by_file_is_the_json_of_the_whole(copy_of_snap
     assert seal(copy_of_snapshot, snapshot_id=copy_of_snapshot.name, scope={"spider": "中文"}) > 100
     text = (copy_of_snapshot / "manifest.json").read_text("utf-8")
     assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=1)
+    files = sorted(p for p in copy_of_snapshot.rglob("*") if p.is_file() and p.name not in ("manifest.json", "SHA256SUMS"))
+    assert [r["path"] for r in json.loads(text)["resources"]] == [p.relative_to(copy_of_snapshot).as_posix() for p in files]
     assert run_nianbao("verify", str(copy_of_snapshot), timeout=120).returncode == 0
     (tmp_path / "empty").mkdir()
     assert seal(tmp_path / "empty", snapshot_id="X") == 0
