@@ -207,9 +207,16 @@ def resolve_payloads(captures: list[Capture], meta: dict[str, dict]) -> None:
             c.payload_at = c.location
         elif c.refers_to in holders:
             c.payload_at = holders[c.refers_to]
-        elif REFERS_TO_SNAPSHOT in meta.get(c.record_id, {}):
-            fields = meta[c.record_id]
-            c.payload_at = Location(fields[REFERS_TO_SNAPSHOT], fields[REFERS_TO_FILE], int(fields[REFERS_TO_OFFSET]))
+        else:
+            c.payload_at = in_earlier_snapshot(c.meta)
+
+
+def in_earlier_snapshot(fields: dict[str, str]) -> Location | None:
+    """Where a revisit's payload is in an earlier snapshot, as its metadata record says (None: it
+    names none)."""
+    if REFERS_TO_SNAPSHOT not in fields:
+        return None
+    return Location(fields[REFERS_TO_SNAPSHOT], fields[REFERS_TO_FILE], int(fields[REFERS_TO_OFFSET]))
 
 
 def warc_files(store, snapshot_id: str, warc_dir: Path | None = None) -> list[tuple[str, Callable]]:

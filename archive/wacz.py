@@ -32,7 +32,7 @@ from pathlib import Path
 from .cdxj import record_lines, write_index
 from .manifest import software_version
 from .store import CHUNK
-from .records import REFERS_TO_FILE, REFERS_TO_OFFSET, REFERS_TO_SNAPSHOT, Location, Metadata, RecordReader, snapshot_entries
+from .records import Location, Metadata, RecordReader, in_earlier_snapshot, snapshot_entries
 from .store import LocalStore
 
 WACZ_VERSION = "1.1.1"
@@ -126,9 +126,8 @@ def referred_records(root: Path, snapshot_id: str) -> dict[str, list[Location]]:
     responses, revisits, elsewhere = set(), {}, {}
     for entry in snapshot_entries(None, snapshot_id, root / "warc"):
         if isinstance(entry, Metadata):
-            if REFERS_TO_SNAPSHOT in entry.fields:
-                elsewhere[entry.concurrent_to] = Location(entry.fields[REFERS_TO_SNAPSHOT], entry.fields[REFERS_TO_FILE],
-                                                          int(entry.fields[REFERS_TO_OFFSET]))
+            if (at := in_earlier_snapshot(entry.fields)) is not None:
+                elsewhere[entry.concurrent_to] = at
         elif entry.revisit:
             revisits[entry.record_id] = entry.refers_to
         else:
