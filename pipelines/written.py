@@ -10,7 +10,9 @@ Likewise a page or file the crawl read and found not to be a report: each such v
 `crawl/not_reports.jsonl` (written as the crawl goes, sorted when it closes), and the same capture
 (the same WARC record, read under the same listed title for the same portal: what the reading
 depends on) meets the same verdict without being read again, dropped with the same reason. A kill
-between the verdict and its line only costs that one reading again.
+between the verdict and its line only costs that one reading again. Only the verdicts of earlier
+runs are kept whole: a capture is met once in a run, so of this run's only a hash of each is kept, to
+write each line once (some 0.7 KiB a verdict otherwise, for the rest of a long crawl).
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ class WrittenDocumentsPipeline:
         self.not_reports_path = snapshot.crawl_dir / NOT_REPORTS
         self.stats = crawler.stats
         self.offsets: dict[str, int] = {}
-        self.not_reports: dict[tuple, str] = {}
+        self.not_reports: dict[tuple, str] = {}  # of earlier runs
+        self.met: set[int] = set()  # this run's, hashed
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler._nianbao_written = self  # for crawler.frontier: what needs no page to be read
 
@@ -107,6 +110,7 @@ class WrittenDocumentsPipeline:
         if not isinstance(exception, NotAReport) or not isinstance(item, (ReportPage, ReportFile)):
             return
         record = verdict_record(item, str(exception))
-        if record is not None and verdict_key(record) not in self.not_reports:
-            self.not_reports[verdict_key(record)] = record["reason"]
-            self.verdicts.write(record)
+        if record is None or (key := verdict_key(record)) in self.not_reports or hash(key) in self.met:
+            return
+        self.met.add(hash(key))
+        self.verdicts.write(record)

@@ -229,6 +229,45 @@ def test_a_resumed_json_lines_file_writes_no_line_twice(tmp_path):
     assert path.read_text("utf-8") == '{"doc_id": "a", "text": "第一段"}\n{"doc_id": "b"}\n{"doc_id": "c", "text": "第三段"}\n'
 
 
+def test_a_not_a_report_verdict_is_written_once_and_known_when_resumed(tmp_path):
+    """Of this run's verdicts only a hash is kept: the same drop again writes no second line; a
+    resumed run knows the verdict, with its reason, and writes no line for it either."""
+    from scrapy.utils.test import get_crawler
+
+    from crawler.items import ReportPage, WarcRef
+    from pipelines.extract import NotAReport
+    from pipelines.written import WrittenDocumentsPipeline
+
+    def page(record_id):
+        return ReportPage("https://a.gov.cn/zfxxgknb/t1.html", "https://a.gov.cn/zfxxgknb/t1.html", "甲区", None,
+                          "<html></html>", "关于征集意见的通知", capture=WarcRef("a.warc.gz", 0, record_id, "2026-01-01T00:00:00Z"))
+
+    def run():
+        crawler = get_crawler(settings_dict={"NIANBAO_STORE": str(tmp_path / "store"), "NIANBAO_SNAPSHOT_ID": "s1"})
+        written = WrittenDocumentsPipeline(crawler)
+        written.open_spider()
+        return written
+
+    first = run()
+    reason = "not an annual report: '关于征集意见的通知'"
+    for _ in range(2):
+        first.item_dropped(page("<urn:uuid:1>"), None, NotAReport(reason), None)
+    first.item_dropped(page("<urn:uuid:2>"), None, NotAReport(reason), None)
+    assert first.known(page("<urn:uuid:1>")) == (None, None)  # not kept whole: not met again in a run
+    first.close_spider()
+    path = first.not_reports_path
+    assert [json.loads(line)["record_id"] for line in path.read_text("utf-8").splitlines()] == ["<urn:uuid:1>", "<urn:uuid:2>"]
+
+    resumed = run()
+    assert resumed.known(page("<urn:uuid:1>")) == (None, reason)
+    assert resumed.known(page("<urn:uuid:3>")) == (None, None)
+    resumed.item_dropped(page("<urn:uuid:1>"), None, NotAReport(reason), None)
+    resumed.item_dropped(page("<urn:uuid:3>"), None, NotAReport(reason), None)
+    resumed.close_spider()
+    assert [json.loads(line)["record_id"] for line in path.read_text("utf-8").splitlines()] == [
+        "<urn:uuid:1>", "<urn:uuid:2>", "<urn:uuid:3>"]
+
+
 def test_a_document_line_gives_its_doc_id_without_being_decoded_whole(tmp_path):
     """What a resumed crawl reads of each document written before: its doc_id, taken from the
     line's start as the corpus writer writes it, from the whole JSON when written otherwise."""
