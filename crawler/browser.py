@@ -15,8 +15,7 @@ import logging
 import shutil
 from urllib.parse import urlsplit
 
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
-
+from .connections import KeepAliveHandler
 from .portals import bare_host
 from .scope import crawl_hosts, in_scope
 
@@ -30,8 +29,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-class BrowserOnDemandHandler(HTTP11DownloadHandler):
-    """Scrapy's HTTP handler, which creates scrapy-playwright's handler (and starts Playwright's
+class BrowserOnDemandHandler(KeepAliveHandler):
+    """Scrapy's HTTP handler (its idle connections closed sooner, `crawler.connections`), which creates scrapy-playwright's handler (and starts Playwright's
     driver) with the first request that needs the browser, rather than with the engine: most
     crawls render nothing, and a crawl killed and resumed would pay that start (0.3 s of CPU, and
     importing Playwright) once more."""

@@ -47,6 +47,10 @@ AUTOTHROTTLE_START_DELAY = 2
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 DNS_TIMEOUT = 10
+# idle connections kept open over all hosts, the most recently used (Twisted keeps each 240 s: a crawl
+# going through thousands of hosts held hundreds, see crawler/connections.py); the browser's handler too
+NIANBAO_IDLE_CONNECTIONS = 16
+DOWNLOAD_HANDLERS = {"http": "crawler.connections.KeepAliveHandler", "https": "crawler.connections.KeepAliveHandler"}
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 NIANBAO_RETRY_BACKOFF = 2.0  # seconds before the first retry, doubled after each; Retry-After wins
