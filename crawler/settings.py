@@ -90,6 +90,12 @@ SCHEDULER_START_DISK_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 # (one page gives a few items): 100 of them cost some 0.8 ms of CPU a response, 0.4 s of a crawl of
 # the offline portal. 16 still lets a page's items wait on an extraction pool side by side.
 CONCURRENT_ITEMS = 16
+# Scrapy takes no new request while the responses its scraper holds (their items not yet through)
+# pass this many bytes (its default: 5 MB). What waits holds much more than those bodies: a report
+# file waiting for the file-reading thread holds the page that pointed to it too. A burst of 209 WPS
+# reports of 51 KB raised one worker's peak by 15 MiB with 5 MB, by 6 with 1 MB (bench/memtrace.py,
+# 1 251 copies: 161.5 MiB against 167.8 at 50 000 pages; 736 s to get there against 711).
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 # Scrapy re-reads a callback's source (inspect + ast) for each response whose bound method it no
 # longer holds, to warn of a generator returning a value; tests/test_safety.py checks ours once.
 WARN_ON_GENERATOR_RETURN_VALUE = False
