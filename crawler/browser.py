@@ -72,14 +72,18 @@ def chromium_path() -> str | None:
 
 
 class BrowserAddon:
-    """Settings of scrapy-playwright, derived from nianbao's own (`NIANBAO_BROWSER`, `NIANBAO_PROXY`)."""
+    """The HTTP download handler, and the settings of scrapy-playwright derived from nianbao's own
+    (`NIANBAO_BROWSER`, `NIANBAO_PROXY`). The handler is set here, at the add-on's priority, and not
+    in `crawler/settings.py`, whose priority would win over it."""
 
     def update_settings(self, settings) -> None:
-        if not settings.getbool("NIANBAO_BROWSER", True):
-            return
+        browser = settings.getbool("NIANBAO_BROWSER", True)
+        handler = HANDLER if browser else "crawler.connections.KeepAliveHandler"
         handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
-        handlers.update(http=HANDLER, https=HANDLER)
+        handlers.update(http=handler, https=handler)
         settings.set("DOWNLOAD_HANDLERS", handlers, "addon")
+        if not browser:
+            return
         settings.set("PLAYWRIGHT_BROWSER_TYPE", "chromium", "addon")
         args = list(CHROMIUM_ARGS)
         launch = {"headless": True, "args": args}

@@ -48,9 +48,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 DNS_TIMEOUT = 10
 # idle connections kept open over all hosts, the most recently used (Twisted keeps each 240 s: a crawl
-# going through thousands of hosts held hundreds, see crawler/connections.py); the browser's handler too
+# going through thousands of hosts held hundreds, see crawler/connections.py); the handler that
+# does it is set by crawler.browser.BrowserAddon, with the browser or without
 NIANBAO_IDLE_CONNECTIONS = 16
-DOWNLOAD_HANDLERS = {"http": "crawler.connections.KeepAliveHandler", "https": "crawler.connections.KeepAliveHandler"}
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 NIANBAO_RETRY_BACKOFF = 2.0  # seconds before the first retry, doubled after each; Retry-After wins
@@ -106,7 +106,7 @@ REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter
 ADDONS = {
     "crawler.logfilter.RedactCredentials": 0,
     "crawler.politeness.ContactUserAgent": 1,
-    "crawler.browser.BrowserAddon": 2,  # scrapy-playwright's settings, from NIANBAO_BROWSER and NIANBAO_PROXY
+    "crawler.browser.BrowserAddon": 2,  # the download handler, and scrapy-playwright's settings from NIANBAO_BROWSER and NIANBAO_PROXY
     "crawler.cluster.addon.ClusterAddon": 3,  # with REDIS_URL: one worker of a crawl shared through Redis
 }
 

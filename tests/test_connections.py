@@ -80,14 +80,20 @@ def test_only_the_most_recently_used_idle_connections_are_kept(idle, connections
     assert ports["/b"] not in (ports["/a"], ports["/c"])
 
 
-def test_the_crawl_and_its_browser_handler_keep_idle_connections_briefly():
+@pytest.mark.parametrize("browser, handler", [(True, "crawler.browser.BrowserOnDemandHandler"),
+                                               (False, "crawler.connections.KeepAliveHandler")])
+def test_the_crawl_uses_the_handler_with_or_without_the_browser(browser, handler):
+    """Set by the add-on, as a crawl's settings are built: a handler in crawler/settings.py would
+    win over the add-on's, and requests for the browser would go to Scrapy's downloader."""
     from scrapy.settings import Settings
+    from scrapy.utils.misc import load_object
 
-    from crawler.browser import HANDLER, BrowserOnDemandHandler
+    from crawler.browser import BrowserAddon
     from crawler.connections import KeepAliveHandler
 
     settings = Settings()
-    settings.setmodule("crawler.settings")
-    assert settings.getdict("DOWNLOAD_HANDLERS") == {"http": "crawler.connections.KeepAliveHandler",
-                                                     "https": "crawler.connections.KeepAliveHandler"}
-    assert HANDLER == "crawler.browser.BrowserOnDemandHandler" and issubclass(BrowserOnDemandHandler, KeepAliveHandler)
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("NIANBAO_BROWSER", browser, "cmdline")
+    BrowserAddon().update_settings(settings)
+    assert {k: settings.getdict("DOWNLOAD_HANDLERS")[k] for k in ("http", "https")} == {"http": handler, "https": handler}
+    assert issubclass(load_object(handler), KeepAliveHandler)
