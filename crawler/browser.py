@@ -30,7 +30,8 @@ CHROMIUM_ARGS = [
 
 
 class BrowserOnDemandHandler(KeepAliveHandler):
-    """Scrapy's HTTP handler (its idle connections closed sooner, `crawler.connections`), which creates scrapy-playwright's handler (and starts Playwright's
+    """Scrapy's HTTP handler (keeping only the most recently used idle connections:
+    `crawler.connections`), which creates scrapy-playwright's handler (and starts Playwright's
     driver) with the first request that needs the browser, rather than with the engine: most
     crawls render nothing, and a crawl killed and resumed would pay that start (0.3 s of CPU, and
     importing Playwright) once more."""
