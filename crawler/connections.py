@@ -12,8 +12,9 @@ pool keeps at most `NIANBAO_IDLE_CONNECTIONS` idle connections over all hosts (d
 crawl's concurrency), and closes the one idle longest to make room: the hosts a crawl is asking
 again and again (a few portals, one request each per delay) keep theirs.
 
-(`_putConnection`, `_removeConnection`, `_timeouts` and `_factory` are private to Twisted's
-`HTTPConnectionPool`; `tests/test_connections.py` tells if they change.)
+(`_putConnection`, `_removeConnection`, `_timeouts`, whose timeout calls carry the key and the
+connection, and `_factory` are private to Twisted's `HTTPConnectionPool`; `tests/test_connections.py`
+tells if they change.)
 """
 
 from __future__ import annotations
@@ -28,21 +29,16 @@ class RecentConnectionsPool(HTTPConnectionPool):
     def __init__(self, reactor, max_idle: int) -> None:
         super().__init__(reactor, persistent=True)
         self.max_idle = max_idle
-        self._idle: dict = {}  # connection → key, the one idle longest first; may hold some no longer idle
 
     def _putConnection(self, key, connection) -> None:
         super()._putConnection(key, connection)
-        self._idle.pop(connection, None)
-        if connection in self._timeouts:
-            self._idle[connection] = key
         while len(self._timeouts) > self.max_idle:
-            oldest = next(iter(self._idle))
-            oldest_key = self._idle.pop(oldest)
-            if oldest in self._timeouts:  # still idle: not taken again, not timed out
-                self._timeouts[oldest].cancel()
-                self._removeConnection(oldest_key, oldest)
-        if len(self._idle) > 2 * (self.max_idle + 1):  # those taken again or timed out since
-            self._idle = {c: k for c, k in self._idle.items() if c in self._timeouts}
+            # each idle connection's timeout was set as it fell idle: the earliest is the one idle
+            # longest, and the call holds its key and connection
+            longest = min(self._timeouts.values(), key=lambda call: call.getTime())
+            key_of, idle = longest.args  # before cancel(), which lets go of them
+            longest.cancel()
+            self._removeConnection(key_of, idle)
 
 
 class KeepAliveHandler(HTTP11DownloadHandler):
