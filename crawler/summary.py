@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from scrapy import signals
 
 from archive.snapshot import Snapshot
+from crawler.hashes import HashSet, id_hash
 from crawler.items import Attachment, CrawlFailure, Document
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class CrawlSummary:
         self.crawler = crawler
         self.counts: dict[str, Counter] = defaultdict(Counter)
         self.failure_reasons: dict[str, Counter] = defaultdict(Counter)
-        self.documents: set[str] = set()
+        self.documents = HashSet()  # the doc_ids counted
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -63,8 +64,7 @@ class CrawlSummary:
 
     def item_scraped(self, item, response, spider):
         if isinstance(item, Document):
-            if item.doc_id not in self.documents:
-                self.documents.add(item.doc_id)
+            if self.documents.add(id_hash(item.doc_id)):
                 self.counts[item.portal]["reports"] += 1
         elif isinstance(item, Attachment):
             self.counts[item.portal]["attachments"] += 1

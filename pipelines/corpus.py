@@ -19,6 +19,7 @@ from dataclasses import asdict, fields
 
 from archive.lines import sort_lines
 from archive.snapshot import Snapshot
+from crawler.hashes import HashSet, id_hash
 from crawler.items import Attachment, CrawlFailure, Document
 from pipelines.statistics import parse_document
 
@@ -104,7 +105,7 @@ class CorpusWriterPipeline:
         self.snapshot = snapshot
         self.text_dir = snapshot.corpus_dir / "text"
         self.tables_dir = snapshot.corpus_dir / "tables"
-        self.seen: set[str] = set()
+        self.seen = HashSet()  # the doc_ids written
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -113,9 +114,9 @@ class CorpusWriterPipeline:
     def open_spider(self):
         self.text_dir.mkdir(parents=True, exist_ok=True)
         self.tables_dir.mkdir(parents=True, exist_ok=True)
-        self.seen = set()
+        self.seen = HashSet()
         self.documents = JsonLines(self.snapshot.corpus_dir / "documents.jsonl",
-                                   lambda line: self.seen.add(line_doc_id(line)))
+                                   lambda line: self.seen.add(id_hash(line_doc_id(line))))
         self.attachments = JsonLines(self.snapshot.corpus_dir / "attachments.jsonl")
         self.failures = JsonLines(self.snapshot.crawl_dir / "failures.jsonl")
 
@@ -126,9 +127,8 @@ class CorpusWriterPipeline:
 
     def process_item(self, item):
         if isinstance(item, Document):
-            if item.doc_id in self.seen:
+            if not self.seen.add(id_hash(item.doc_id)):
                 return item
-            self.seen.add(item.doc_id)
             (self.text_dir / f"{item.doc_id}.txt").write_text(item.text, encoding="utf-8")
             statistics = parse_document({"tables": item.tables, "text": item.text})
             tables = {"doc_id": item.doc_id, "url": item.url, **statistics, "tables": item.tables}

@@ -24,6 +24,7 @@ from scrapy import signals
 
 from archive.lines import sort_lines
 from archive.snapshot import Snapshot
+from crawler.hashes import HashSet
 from crawler.items import Document, ReportFile, ReportPage
 from pipelines.corpus import JsonLines, complete_lines, line_doc_id
 from pipelines.extract import NotAReport, doc_id_for, document_source
@@ -55,7 +56,7 @@ class WrittenDocumentsPipeline:
         self.stats = crawler.stats
         self.offsets: dict[str, int] = {}
         self.not_reports: dict[tuple, str] = {}  # of earlier runs
-        self.met: set[int] = set()  # this run's, hashed
+        self.met = HashSet()  # this run's, hashed
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler._nianbao_written = self  # for crawler.frontier: what needs no page to be read
 
@@ -110,7 +111,6 @@ class WrittenDocumentsPipeline:
         if not isinstance(exception, NotAReport) or not isinstance(item, (ReportPage, ReportFile)):
             return
         record = verdict_record(item, str(exception))
-        if record is None or (key := verdict_key(record)) in self.not_reports or hash(key) in self.met:
+        if record is None or (key := verdict_key(record)) in self.not_reports or not self.met.add(hash(key)):
             return
-        self.met.add(hash(key))
         self.verdicts.write(record)
