@@ -1,5 +1,6 @@
 """DropParsedTree: a response's parsed tree is freed when its callback's output is done, not at the
 next full garbage collection. DecodeLater: a response leaves the downloader with its bytes only.
+`give_back_free_memory`: the C heap's free pages go back to the system (after each report file).
 
 Scrapy caches `response.selector` on the response, and the selector points back to the response
 (`Selector.response`): a reference cycle, so a response read with `css`/`xpath` is freed only by
@@ -14,7 +15,22 @@ Scrapy's own (`_cached_selector`): a later `response.css` builds the selector ag
 
 from __future__ import annotations
 
+import ctypes
+
 from scrapy.http import TextResponse
+
+_malloc_trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's; absent elsewhere (musl, macOS)
+
+
+def give_back_free_memory() -> None:
+    """Returns the C heap's free pages to the system (glibc's `malloc_trim`; elsewhere nothing).
+
+    A thread other than the main one mallocs from an arena of its own, and glibc gives an arena's
+    free memory back only from its top: the report files' thread kept 3 MiB resident and all of it
+    free after its first burst of files (a census of one worker at 25 000 to 50 000 pages), on top
+    of the main heap's."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 def drop_parsed_tree(response) -> None:

@@ -20,6 +20,7 @@ from dataclasses import replace
 from scrapy.exceptions import DropItem
 
 from crawler.items import CrawlFailure, Document, ReportFile, ReportPage
+from crawler.memory import give_back_free_memory
 from pipelines.extraction import EXTRACTOR_VERSION, is_annual_report, read_page
 from pipelines.extraction.sniff import file_type
 
@@ -158,7 +159,7 @@ class ExtractionPipeline:
     async def extracted_in_thread(self, item):
         if self.files is None:
             self.files = ThreadPoolExecutor(1, thread_name_prefix="nianbao-files")
-        return await asyncio.wrap_future(self.files.submit(extract, item))
+        return await asyncio.wrap_future(self.files.submit(extract_file, item))
 
     async def extracted_in_pool(self, item):
         if self.pool is None:  # forkserver: no fork of a process running a reactor and its threads
@@ -178,6 +179,15 @@ class ExtractionPipeline:
             from pipelines.extraction.files.office import stop  # the LibreOffice kept for the crawl's files
 
             stop()
+
+
+def extract_file(item):
+    """`extract` on the files' thread, which then gives back what reading the file freed (PDFium's
+    pages, a DOCX's tree, a scan's images), instead of keeping it in that thread's own arena."""
+    try:
+        return extract(item)
+    finally:
+        give_back_free_memory()
 
 
 def load_readers() -> None:
