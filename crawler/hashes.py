@@ -5,7 +5,7 @@ A Python set of ints costs some 70 bytes an entry: a table slot of 16 bytes kept
 and an int object of 32. A worker remembers tens of thousands of pages and documents in 50 000
 pages, millions in a national crawl, so these sets were a part of its memory that grew with every
 page. Here the hashes sit in sorted arrays of machine integers, one of `BUCKETS` arrays chosen by
-the hash's low bits: some 13 bytes an entry at 15 000, 8.5 at a million. An insertion moves the
+the hash's low bits: some 16 bytes an entry at 15 000, 8.4 at a million. An insertion moves the
 rest of its bucket (8 KB at ten million entries): microseconds, against milliseconds for the page.
 """
 
