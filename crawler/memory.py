@@ -1,6 +1,7 @@
 """DropParsedTree: a response's parsed tree is freed when its callback's output is done, not at the
 next full garbage collection. DecodeLater: a response leaves the downloader with its bytes only.
 `give_back_free_memory`: the C heap's free pages go back to the system (after each report file).
+OneHeap: all threads malloc from one heap, and its free pages go back every N responses.
 
 Scrapy caches `response.selector` on the response, and the selector points back to the response
 (`Selector.response`): a reference cycle, so a response read with `css`/`xpath` is freed only by
@@ -17,9 +18,13 @@ from __future__ import annotations
 
 import ctypes
 
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
 from scrapy.http import TextResponse
 
-_malloc_trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's; absent elsewhere (musl, macOS)
+_libc = ctypes.CDLL(None)
+GLIBC = hasattr(_libc, "gnu_get_libc_version")  # not musl, not macOS: what follows is glibc's
+M_ARENA_MAX = -8  # glibc's malloc.h
 
 
 def give_back_free_memory() -> None:
@@ -29,8 +34,48 @@ def give_back_free_memory() -> None:
     free memory back only from its top: the report files' thread kept 3 MiB resident and all of it
     free after its first burst of files (a census of one worker at 25 000 to 50 000 pages), on top
     of the main heap's."""
-    if _malloc_trim is not None:
-        _malloc_trim(0)
+    if GLIBC:
+        _libc.malloc_trim(0)
+
+
+def limit_heaps(arenas: int) -> bool:
+    """Threads that start mallocing from now on share at most `arenas` heaps (glibc's
+    `M_ARENA_MAX`; True when it was set). Threads that already have a heap keep it."""
+    return GLIBC and _libc.mallopt(M_ARENA_MAX, arenas) == 1
+
+
+class OneHeap:
+    """An extension: the threads started during the crawl (the report files' thread) malloc from
+    the heap they find rather than one of their own (`NIANBAO_MALLOC_ARENAS`, 1), and every
+    `NIANBAO_GIVE_BACK_EVERY` responses (200) the heaps' free pages go back to the system.
+
+    glibc gives a thread its own heap (an arena), whose free memory is kept apart from the main
+    one's and given back only from its top, and it returns the main heap's free pages only when
+    they reach its top (which a long-lived object there prevents). In one worker crawling 50 000
+    pages with no delay (`bench/memtrace.py`) the two together left the peak 2.5 MiB lower at
+    50 000 pages (149.7 against 152.2 MiB); a trim takes about half a millisecond. Where the C
+    library is not glibc, nothing is done."""
+
+    def __init__(self, every: int):
+        self.every = every
+        self.responses = 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        arenas = crawler.settings.getint("NIANBAO_MALLOC_ARENAS", 1)
+        if arenas:
+            limit_heaps(arenas)
+        every = crawler.settings.getint("NIANBAO_GIVE_BACK_EVERY", 200)
+        if every <= 0 or not GLIBC:
+            raise NotConfigured
+        extension = cls(every)
+        crawler.signals.connect(extension.response_received, signal=signals.response_received)
+        return extension
+
+    def response_received(self, response, request, spider):
+        self.responses += 1
+        if self.responses % self.every == 0:
+            give_back_free_memory()
 
 
 def drop_parsed_tree(response) -> None:

@@ -31,6 +31,8 @@ NIANBAO_CLUSTER_HEARTBEAT = 10.0  # seconds without a heartbeat after which a wo
 # processes reading report pages and files: 0, the crawl's own (on 2 cores a pool measured no faster and
 # costs ~1 s to start); N, a pool of N (more cores); None, one per core
 NIANBAO_EXTRACT_JOBS = 0
+NIANBAO_MALLOC_ARENAS = 1  # heaps the crawl's later threads share (glibc); 0: glibc's default, one per thread
+NIANBAO_GIVE_BACK_EVERY = 200  # responses between two returns of the heaps' free pages to the system; 0: never
 NIANBAO_INCREMENTAL = True  # conditional requests and revisits against the previous complete snapshot
 # who site operators can reach; `{contact}` of USER_AGENT (filled in by crawler.politeness)
 NIANBAO_CONTACT = os.environ.get("NIANBAO_CONTACT") or "https://github.com/nianbao/nianbao"
@@ -158,6 +160,7 @@ EXTENSIONS = {
     "crawler.progress.CrawlProgress": 700,
     "crawler.logfilter.QuietNetworkErrors": 100,
     "archive.sealing.SnapshotSeal": 900,
+    "crawler.memory.OneHeap": 0,
 }
 
 LOG_LEVEL = "INFO"

@@ -139,3 +139,65 @@ def test_a_read_document_leaves_no_xml_tree_to_the_cyclic_collector(no_cyclic_gc
         gc.set_debug(0)
         gc.garbage.clear()
     assert trees == []
+
+
+HEAP_SCRIPT = r"""
+import sys, threading
+from scrapy import signals
+from scrapy.utils.test import get_crawler
+from crawler.memory import OneHeap, _libc
+
+def resident_mib():
+    return int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20
+
+crawler = get_crawler(settings_dict={"NIANBAO_GIVE_BACK_EVERY": 50})
+extension = OneHeap.from_crawler(crawler)
+
+def read_a_file():  # as the report files' thread does: its mallocs go to the heap it finds
+    kept = [bytes(1000 + i) for i in range(3000)]
+
+thread = threading.Thread(target=read_a_file)
+thread.start()
+thread.join()
+
+blocks = [bytearray(20_000) for _ in range(2000)]  # 40 MB from the main heap, under glibc's mmap threshold
+top = bytearray(20_000)  # still in use, above them: the freed blocks cannot go back from the heap's top
+del blocks
+before = resident_mib()
+for _ in range(49):
+    crawler.signals.send_catch_log(signals.response_received, response=None, request=None, spider=None)
+after_49 = resident_mib()
+crawler.signals.send_catch_log(signals.response_received, response=None, request=None, spider=None)
+print(before, after_49, resident_mib())
+sys.stdout.flush()
+_libc.malloc_stats()  # one "Arena N:" line per heap, on stderr
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads /proc")
+def test_one_heap_shares_the_main_heap_and_gives_its_free_pages_back(tmp_path):
+    import subprocess
+    import sys
+
+    from crawler.memory import GLIBC
+
+    if not GLIBC:
+        pytest.skip("glibc's allocator only")
+    done = subprocess.run([sys.executable, "-c", HEAP_SCRIPT], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert done.returncode == 0, done.stderr
+    before, after_49, after_50 = map(float, done.stdout.split())
+    assert after_49 > before - 5  # nothing given back before the 50th response
+    assert after_50 < before - 30  # the 40 MB freed under a block in use went back at the 50th
+    arenas = [line for line in done.stderr.splitlines() if line.startswith("Arena ")]
+    assert len(arenas) == 1, done.stderr  # the thread malloc'd from the main heap, not one of its own
+
+
+def test_one_heap_is_off_when_asked():
+    from scrapy.exceptions import NotConfigured
+    from scrapy.utils.test import get_crawler
+
+    from crawler.memory import OneHeap
+
+    with pytest.raises(NotConfigured):
+        OneHeap.from_crawler(get_crawler(settings_dict={"NIANBAO_GIVE_BACK_EVERY": 0, "NIANBAO_MALLOC_ARENAS": 0}))
