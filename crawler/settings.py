@@ -32,7 +32,8 @@ NIANBAO_CLUSTER_HEARTBEAT = 10.0  # seconds without a heartbeat after which a wo
 # costs ~1 s to start); N, a pool of N (more cores); None, one per core
 NIANBAO_EXTRACT_JOBS = 0
 NIANBAO_MALLOC_ARENAS = 1  # heaps the crawl's later threads share (glibc); 0: glibc's default, one per thread
-NIANBAO_GIVE_BACK_EVERY = 200  # responses between two returns of the heaps' free pages to the system; 0: never
+NIANBAO_MMAP_THRESHOLD = 128 * 1024  # bytes from which a block is mapped on its own (glibc); 0: glibc's moving threshold
+NIANBAO_GIVE_BACK_EVERY = 50  # responses between two returns of the heaps' free pages to the system; 0: never
 NIANBAO_INCREMENTAL = True  # conditional requests and revisits against the previous complete snapshot
 # who site operators can reach; `{contact}` of USER_AGENT (filled in by crawler.politeness)
 NIANBAO_CONTACT = os.environ.get("NIANBAO_CONTACT") or "https://github.com/nianbao/nianbao"

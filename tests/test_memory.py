@@ -142,7 +142,7 @@ def test_a_read_document_leaves_no_xml_tree_to_the_cyclic_collector(no_cyclic_gc
 
 
 HEAP_SCRIPT = r"""
-import sys, threading
+import ctypes, sys, threading
 from scrapy import signals
 from scrapy.utils.test import get_crawler
 from crawler.memory import OneHeap, _libc
@@ -150,8 +150,21 @@ from crawler.memory import OneHeap, _libc
 def resident_mib():
     return int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20
 
+class Mallinfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+_libc.mallinfo2.restype = Mallinfo2
+
 crawler = get_crawler(settings_dict={"NIANBAO_GIVE_BACK_EVERY": 50})
 extension = OneHeap.from_crawler(crawler)
+
+big = bytearray(4_000_000)  # mapped; freed, it would have raised glibc's own threshold to its size
+del big
+mapped = _libc.mallinfo2().hblks
+block = bytearray(200_000)
+mapped_block = _libc.mallinfo2().hblks - mapped  # 1: mapped on its own; 0: from the heap
+del block
 
 def read_a_file():  # as the report files' thread does: its mallocs go to the heap it finds
     kept = [bytes(1000 + i) for i in range(3000)]
@@ -168,14 +181,14 @@ for _ in range(49):
     crawler.signals.send_catch_log(signals.response_received, response=None, request=None, spider=None)
 after_49 = resident_mib()
 crawler.signals.send_catch_log(signals.response_received, response=None, request=None, spider=None)
-print(before, after_49, resident_mib())
+print(before, after_49, resident_mib(), mapped_block)
 sys.stdout.flush()
 _libc.malloc_stats()  # one "Arena N:" line per heap, on stderr
 """
 
 
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads /proc")
-def test_one_heap_shares_the_main_heap_and_gives_its_free_pages_back(tmp_path):
+def test_one_heap_shares_the_main_heap_maps_large_blocks_and_gives_free_pages_back(tmp_path):
     import subprocess
     import sys
 
@@ -186,11 +199,12 @@ def test_one_heap_shares_the_main_heap_and_gives_its_free_pages_back(tmp_path):
     done = subprocess.run([sys.executable, "-c", HEAP_SCRIPT], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parents[1], timeout=120)
     assert done.returncode == 0, done.stderr
-    before, after_49, after_50 = map(float, done.stdout.split())
+    before, after_49, after_50, mapped_block = map(float, done.stdout.split())
     assert after_49 > before - 5  # nothing given back before the 50th response
     assert after_50 < before - 30  # the 40 MB freed under a block in use went back at the 50th
     arenas = [line for line in done.stderr.splitlines() if line.startswith("Arena ")]
     assert len(arenas) == 1, done.stderr  # the thread malloc'd from the main heap, not one of its own
+    assert mapped_block == 1  # 200 KB after a 4 MB block was freed: still mapped on its own
 
 
 def test_one_heap_is_off_when_asked():
