@@ -1,7 +1,7 @@
 """DropParsedTree: a response's parsed tree is freed when its callback's output is done, not at the
 next full garbage collection. DecodeLater: a response leaves the downloader with its bytes only.
 `give_back_free_memory`: the C heap's free pages go back to the system (after each report file).
-OneHeap: all threads malloc from one heap, and its free pages go back every N responses.
+OneHeap: the crawl's threads malloc from one heap, and its free pages go back every N responses.
 
 Scrapy caches `response.selector` on the response, and the selector points back to the response
 (`Selector.response`): a reference cycle, so a response read with `css`/`xpath` is freed only by
@@ -60,10 +60,10 @@ class OneHeap:
 
     glibc gives a thread its own heap (an arena), whose free memory is kept apart from the main
     one's and given back only from its top, and it returns the main heap's free pages only when
-    they reach its top (which a long-lived object there prevents). In one worker crawling 50 000
-    pages with no delay (`bench/memtrace.py`) the two together left the peak 2.5 MiB lower at
-    50 000 pages (149.7 against 152.2 MiB); a trim takes about half a millisecond. Where the C
-    library is not glibc, nothing is done."""
+    they reach its top (which a long-lived object there prevents). One worker crawling 50 000 pages
+    with no delay (`bench/cluster.py --workers ""`) peaked at 149.4 MiB with these three, against
+    151.4-151.8 without (147.9 with the revisit map's smaller cache too). A trim takes about half a
+    millisecond. Where the C library is not glibc, nothing is done."""
 
     def __init__(self, every: int):
         self.every = every
