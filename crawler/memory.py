@@ -30,10 +30,10 @@ M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # glibc's malloc.h
 def give_back_free_memory() -> None:
     """Returns the C heap's free pages to the system (glibc's `malloc_trim`; elsewhere nothing).
 
-    A thread other than the main one mallocs from an arena of its own, and glibc gives an arena's
-    free memory back only from its top: the report files' thread kept 3 MiB resident and all of it
-    free after its first burst of files (a census of one worker at 25 000 to 50 000 pages), on top
-    of the main heap's."""
+    A thread other than the main one mallocs from an arena of its own (unless `OneHeap` has it share
+    one), and glibc gives an arena's free memory back only from its top: the report files' thread
+    kept 3 MiB resident and all of it free after its first burst of files (a census of one worker
+    at 25 000 to 50 000 pages, before `OneHeap`), on top of the main heap's."""
     if GLIBC:
         _libc.malloc_trim(0)
 
