@@ -183,7 +183,8 @@ class ExtractionPipeline:
 
 def extract_file(item):
     """`extract` on the files' thread, which then gives back what reading the file freed (PDFium's
-    pages, a DOCX's tree, a scan's images), instead of keeping it in that thread's own arena."""
+    pages, a DOCX's tree, a scan's images) at once, not at `OneHeap`'s next trim (or never, in that
+    thread's own arena, where `OneHeap` is off)."""
     try:
         return extract(item)
     finally:
